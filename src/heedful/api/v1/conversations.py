@@ -1,0 +1,123 @@
+"""Conversations: list, read, reply, note, resolve, reopen, assign. Reads go through the gates."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from ninja import Router, Schema
+
+from heedful.accounts.access import access_conversation, conversations_for
+from heedful.accounts.models import Team
+from heedful.api.v1 import serializers
+from heedful.api.v1.pagination import paginate
+from heedful.conversations import actions
+from heedful.core.errors import NotFound, ValidationError
+
+router = Router(tags=["conversations"])
+
+
+class ReplyIn(Schema):
+    text: str = ""
+    html: str = ""
+    private: bool = False
+
+
+class NoteIn(Schema):
+    text: str
+
+
+class AssignIn(Schema):
+    assignee: int | None = None
+    team: int | None = None
+
+
+def _filtered(request):
+    qs = conversations_for(request.auth)
+    params = request.GET
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("channel"):
+        qs = qs.filter(channel_id=params["channel"])
+    if params.get("team"):
+        qs = qs.filter(team_id=params["team"])
+    if params.get("assignee"):
+        qs = qs.filter(assignee__isnull=True) if params["assignee"] == "none" else qs.filter(assignee_id=params["assignee"])
+    if params.get("contact"):
+        qs = qs.filter(contact_id=params["contact"])
+    if params.get("public") in ("true", "false"):
+        qs = qs.filter(public=params["public"] == "true")
+    if params.get("q"):
+        q = params["q"]
+        qs = qs.filter(Q(subject__icontains=q) | Q(preview__icontains=q) | Q(messages__text__icontains=q)).distinct()
+    return qs.order_by("-priority", "-last_activity_at", "-id")
+
+
+@router.get("/conversations")
+def list_conversations(request):
+    return paginate(request, _filtered(request), serializers.conversation)
+
+
+@router.get("/conversations/{conversation_id}")
+def get_conversation(request, conversation_id: int):
+    return serializers.conversation(access_conversation(request.auth, conversation_id))
+
+
+@router.get("/conversations/{conversation_id}/messages")
+def list_messages(request, conversation_id: int):
+    conversation = access_conversation(request.auth, conversation_id)
+    qs = conversation.messages.prefetch_related("attachments").order_by("sent_at", "id")
+    return paginate(request, qs, serializers.message, default_size=100, max_size=500)
+
+
+@router.post("/conversations/{conversation_id}/messages", response={201: dict})
+def reply(request, conversation_id: int, body: ReplyIn):
+    conversation = access_conversation(request.auth, conversation_id)
+    message = actions.reply(request.auth, conversation, body.text, html=body.html, private=body.private)
+    return 201, serializers.message(message)
+
+
+@router.get("/conversations/{conversation_id}/notes")
+def list_notes(request, conversation_id: int):
+    conversation = access_conversation(request.auth, conversation_id)
+    return paginate(request, conversation.notes.order_by("created_at", "id"), serializers.note)
+
+
+@router.post("/conversations/{conversation_id}/notes", response={201: dict})
+def add_note(request, conversation_id: int, body: NoteIn):
+    conversation = access_conversation(request.auth, conversation_id)
+    with transaction.atomic():
+        note = actions.add_note(request.auth, conversation, body.text)
+    return 201, serializers.note(note)
+
+
+@router.post("/conversations/{conversation_id}/resolve")
+def resolve(request, conversation_id: int):
+    conversation = access_conversation(request.auth, conversation_id)
+    with transaction.atomic():
+        return serializers.conversation(actions.resolve(request.auth, conversation))
+
+
+@router.post("/conversations/{conversation_id}/reopen")
+def reopen(request, conversation_id: int):
+    conversation = access_conversation(request.auth, conversation_id)
+    with transaction.atomic():
+        return serializers.conversation(actions.reopen(request.auth, conversation))
+
+
+@router.post("/conversations/{conversation_id}/assign")
+def assign(request, conversation_id: int, body: AssignIn):
+    conversation = access_conversation(request.auth, conversation_id)
+    assignee = None
+    if body.assignee is not None:
+        assignee = get_user_model().objects.filter(pk=body.assignee, is_active=True).first()
+        if assignee is None:
+            raise ValidationError("no such agent")
+    team = None
+    if body.team is not None:
+        team = Team.objects.filter(pk=body.team).first()
+        if team is None:
+            raise NotFound("team not found")
+    with transaction.atomic():
+        conversation = actions.assign(request.auth, conversation, assignee=assignee, team=team)
+    return serializers.conversation(conversation)

@@ -1,0 +1,175 @@
+"""Settings, driven by environment variables.
+
+Embedded default: SQLite under ./var and jobs run in-process. Production: set DATABASE_URL to
+PostgreSQL, REDIS_URL, and HEEDFUL_JOBS=celery, then run Celery workers beside the web processes.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("HEEDFUL_VAR_DIR", Path.cwd() / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("HEEDFUL_DEBUG", False)
+SECRET_KEY = os.environ.get("HEEDFUL_SECRET_KEY") or "insecure-embedded-default-change-me"
+# Credentials at rest are encrypted with a key derived from this (or from SECRET_KEY).
+HEEDFUL_ENCRYPTION_KEY = os.environ.get("HEEDFUL_ENCRYPTION_KEY") or SECRET_KEY
+ALLOWED_HOSTS = os.environ.get("HEEDFUL_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]").split(",")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("HEEDFUL_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+HEEDFUL_BASE_URL = os.environ.get("HEEDFUL_BASE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "heedful.core",
+    "heedful.accounts",
+    "heedful.contacts",
+    "heedful.channels",
+    "heedful.conversations",
+    "heedful.ingestion",
+    "heedful.outbound",
+    "heedful.insights",
+    "heedful.routing",
+    "heedful.realtime",
+    "heedful.web",
+    "heedful.demo",
+]
+# Provider packages register themselves with the channel registry when imported.
+HEEDFUL_PROVIDERS = [
+    p
+    for p in os.environ.get(
+        "HEEDFUL_PROVIDERS",
+        "heedful.channels.providers.email,"
+        "heedful.channels.providers.twitter,"
+        "heedful.channels.providers.meta,"
+        "heedful.channels.providers.whatsapp,"
+        "heedful.channels.providers.twilio,"
+        "heedful.channels.providers.webchat,"
+        "heedful.channels.providers.api",
+    ).split(",")
+    if p
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "heedful.config.urls"
+WSGI_APPLICATION = "heedful.config.wsgi.application"
+ASGI_APPLICATION = "heedful.config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'heedful.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL + IMMEDIATE transactions let the in-process worker write beside web requests.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Jobs: "thread" runs them in-process after commit (embedded), "celery" sends them to workers,
+# "inline" runs them synchronously after commit (tests).
+HEEDFUL_JOBS = os.environ.get("HEEDFUL_JOBS", "celery" if REDIS_URL else "thread")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_ROUTES = {
+    "heedful.ingestion.*": {"queue": "ingest"},
+    "heedful.outbound.*": {"queue": "outbound"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-inbound": {"task": "heedful.ingestion.sweep", "schedule": 5.0},
+    "sweep-outbound": {"task": "heedful.outbound.sweep", "schedule": 5.0},
+    "poll-mailboxes": {"task": "heedful.ingestion.poll_mailboxes", "schedule": 30.0},
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/inbox/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("HEEDFUL_MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+HEEDFUL_MAX_ATTACHMENT_BYTES = int(os.environ.get("HEEDFUL_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024))
+HEEDFUL_MAX_WEBHOOK_BYTES = int(os.environ.get("HEEDFUL_MAX_WEBHOOK_BYTES", 40 * 1024 * 1024))
+HEEDFUL_INGEST_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_INGEST_MAX_ATTEMPTS", 5))
+HEEDFUL_OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_OUTBOUND_MAX_ATTEMPTS", 6))
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = HEEDFUL_MAX_WEBHOOK_BYTES
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HEEDFUL_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,31 @@
+"""Delivery status of outgoing messages: set by the sender and by provider status webhooks."""
+
+from __future__ import annotations
+
+from heedful.conversations.models import Delivery, Message
+from heedful.events import names
+from heedful.events.dispatcher import emit
+
+# A status never moves backwards (a late "delivered" after "read" is ignored).
+_RANK = {Delivery.QUEUED: 0, Delivery.SENDING: 1, Delivery.SENT: 2, Delivery.DELIVERED: 3,
+         Delivery.READ: 4, Delivery.FAILED: 5, Delivery.RECEIVED: -1}
+
+
+def set_status(message: Message, status: str, *, error: str = "", provider_message_id: str = "") -> bool:
+    """Move a message's delivery status forward. Returns whether anything changed."""
+    fields = []
+    if provider_message_id and message.provider_message_id != provider_message_id:
+        message.provider_message_id = provider_message_id
+        fields.append("provider_message_id")
+    if _RANK.get(status, 0) > _RANK.get(message.delivery_status, 0) or (
+        status == Delivery.QUEUED and message.delivery_status == Delivery.FAILED
+    ):
+        message.delivery_status = status
+        message.delivery_error = error[:500]
+        fields += ["delivery_status", "delivery_error"]
+    if not fields:
+        return False
+    message.save(update_fields=fields)
+    emit(names.MESSAGE_STATUS_CHANGED, message_id=message.pk, conversation_id=message.conversation_id,
+         status=message.delivery_status)
+    return True

@@ -1,0 +1,132 @@
+"""Conversations, their messages, private notes and attachments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from heedful.core.models import TimeStamped
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, "Low"
+    NORMAL = 1, "Normal"
+    HIGH = 2, "High"
+    URGENT = 3, "Urgent"
+
+
+class Direction(models.TextChoices):
+    IN = "in", "Inbound"
+    OUT = "out", "Outbound"
+
+
+class Delivery(models.TextChoices):
+    RECEIVED = "received", "Received"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    FAILED = "failed", "Failed"
+
+
+class Conversation(models.Model):
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="conversations")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    # Sort key inside a priority band: reach and sentiment push public complaints up.
+    score = models.FloatField(default=0.0)
+    public = models.BooleanField(default=False)
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations"
+    )
+    subject = models.CharField(max_length=500, blank=True)
+    # Provider thread key (DM conversation id, mailbox thread root ...), used to find the thread.
+    thread_key = models.CharField(max_length=255, blank=True, db_index=True)
+    sentiment = models.FloatField(null=True, blank=True)
+    messages_count = models.PositiveIntegerField(default=0)
+    preview = models.CharField(max_length=280, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    last_activity_at = models.DateTimeField(db_index=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-priority", "-last_activity_at", "-id"], name="conv_inbox"),
+            models.Index(fields=["contact", "-last_activity_at"], name="conv_contact_timeline"),
+            models.Index(fields=["team", "status", "-priority", "-last_activity_at"], name="conv_team_inbox"),
+            models.Index(fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_inbox"),
+        ]
+
+    def __str__(self):
+        return f"Conversation #{self.pk}"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_identity = models.ForeignKey("contacts.Identity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_name = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True, help_text="full plain text, quotes included")
+    display_text = models.TextField(blank=True, help_text="quoted replies and signature stripped")
+    html = models.TextField(blank=True, help_text="sanitised HTML, safe to render")
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    reply_to_provider_id = models.CharField(max_length=255, blank=True)
+    public = models.BooleanField(default=False)
+    automated = models.BooleanField(default=False, help_text="auto-reply, bounce or bulk mail")
+    sent_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivery_status = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.RECEIVED)
+    delivery_error = models.CharField(max_length=500, blank=True)
+    sentiment = models.FloatField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="message_provider_id_per_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "sent_at", "id"], name="msg_thread_order"),
+            models.Index(fields=["provider_message_id"], name="msg_provider_id"),
+        ]
+
+    def __str__(self):
+        return f"Message #{self.pk} ({self.direction})"
+
+
+class Note(TimeStamped):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.message.conversation_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500, blank=True)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    remote_url = models.URLField(max_length=1000, blank=True, help_text="provider-hosted media")
+    skipped_reason = models.CharField(max_length=255, blank=True, help_text="why the bytes were not stored")

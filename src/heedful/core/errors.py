@@ -1,0 +1,41 @@
+"""Typed errors. Views and the API map them to HTTP statuses in one place."""
+
+
+class HeedfulError(Exception):
+    status = 400
+    code = "error"
+
+
+class NotFound(HeedfulError):
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(HeedfulError):
+    status = 403
+    code = "forbidden"
+
+
+class ValidationError(HeedfulError):
+    status = 400
+    code = "invalid"
+
+
+class Conflict(HeedfulError):
+    status = 409
+    code = "conflict"
+
+
+class WebhookAuthError(HeedfulError):
+    """A webhook failed its signature or token check; nothing from it is processed."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class PayloadError(HeedfulError):
+    """A payload could not be parsed. The raw body is kept; the event is marked failed."""
+
+    status = 400
+    code = "bad_payload"
+    permanent = True  # retrying the same bytes cannot help; an operator may retry after a fix

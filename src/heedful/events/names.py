@@ -1,0 +1,13 @@
+"""Every event name in one place."""
+
+MESSAGE_CREATED = "message.created"
+MESSAGE_STATUS_CHANGED = "message.status_changed"
+NOTE_CREATED = "note.created"
+CONVERSATION_CREATED = "conversation.created"
+CONVERSATION_UPDATED = "conversation.updated"
+CONVERSATION_ASSIGNED = "conversation.assigned"
+CONVERSATION_RESOLVED = "conversation.resolved"
+CONVERSATION_REOPENED = "conversation.reopened"
+CONTACT_MERGED = "contact.merged"
+INBOUND_FAILED = "inbound.failed"
+CHANNEL_NEEDS_REAUTH = "channel.needs_reauth"

@@ -1,0 +1,45 @@
+"""Operator and worker actions on inbound events: process, sweep, retry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from heedful.core import jobs
+from heedful.core.clock import now
+from heedful.ingestion.models import EventStatus, InboundEvent
+from heedful.ingestion.pipeline import process_event
+
+
+def process(event_ids: list[int]) -> dict:
+    counts: dict[str, int] = {}
+    for event_id in event_ids:
+        status = process_event(event_id) or "skipped"
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def sweep(limit: int = 500, stale_after: timedelta = timedelta(seconds=30)) -> int:
+    """Process pending events that are due: retries, and events a crashed worker left behind.
+
+    A fresh event is left alone for `stale_after` so the fast path gets it first.
+    """
+    cutoff = now()
+    due = list(
+        InboundEvent.objects.filter(status=EventStatus.PENDING, next_attempt_at__lte=cutoff)
+        .filter(received_at__lte=cutoff - stale_after)
+        .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    )
+    due += list(
+        InboundEvent.objects.filter(status=EventStatus.PENDING, attempts__gt=0, next_attempt_at__lte=cutoff)
+        .exclude(pk__in=due).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    )
+    process(due)
+    return len(due)
+
+
+def retry(event: InboundEvent) -> InboundEvent:
+    """Put a failed (or ignored) event back in the pipeline, with a fresh attempt budget."""
+    event.status, event.attempts, event.next_attempt_at = EventStatus.PENDING, 0, now()
+    event.save(update_fields=["status", "attempts", "next_attempt_at"])
+    jobs.enqueue("heedful.ingestion.process", [event.pk])
+    return event

@@ -1,0 +1,33 @@
+"""Ingestion jobs (Celery tasks in production, in-process in embedded mode)."""
+
+from celery import shared_task
+
+from heedful.core import jobs
+from heedful.ingestion import actions
+
+
+@shared_task(name="heedful.ingestion.process", acks_late=True)
+@jobs.job("heedful.ingestion.process")
+def process(event_ids: list[int]) -> dict:
+    return actions.process(event_ids)
+
+
+@shared_task(name="heedful.ingestion.sweep")
+@jobs.job("heedful.ingestion.sweep")
+def sweep() -> int:
+    return actions.sweep()
+
+
+@shared_task(name="heedful.ingestion.poll_mailboxes")
+@jobs.job("heedful.ingestion.poll_mailboxes")
+def poll_mailboxes() -> int:
+    from heedful.channels import registry
+    from heedful.channels.models import Channel, ChannelStatus
+
+    polled = 0
+    for channel in Channel.objects.filter(status=ChannelStatus.ACTIVE):
+        provider = registry.get(channel.provider)
+        poll = getattr(provider, "poll", None)
+        if poll is not None:
+            polled += poll(channel)
+    return polled

@@ -1,0 +1,162 @@
+"""Queue and deliver outgoing messages. Network calls happen outside any transaction.
+
+A delivery is claimed in a short transaction (attempt counted, a lease set), sent, then its
+outcome is recorded in a second transaction. A crash between the two leaves the lease to expire
+and the sweeper tries again; the idempotency key lets providers that honour one drop the repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+
+from heedful.channels import registry
+from heedful.channels.base import (
+    OutboundRequest,
+    PermanentSendError,
+    ReauthRequired,
+    TemporarySendError,
+)
+from heedful.channels.models import ChannelStatus
+from heedful.conversations import delivery
+from heedful.conversations.models import Delivery
+from heedful.core import jobs
+from heedful.core.clock import backoff, now
+from heedful.events import names
+from heedful.events.dispatcher import emit
+from heedful.outbound.models import DeliveryAttempt, OutboundMessage, OutboundStatus
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=120)
+
+
+def queue(message, payload: dict, attachments: list | None = None) -> OutboundMessage:
+    """Create the durable delivery for a message. Call inside the transaction that made it."""
+    outbound = OutboundMessage.objects.create(
+        message=message, channel_id=message.channel_id, idempotency_key=uuid.uuid4().hex,
+        payload={**payload, "attachments": attachments or []}, next_attempt_at=now(),
+    )
+    jobs.enqueue("heedful.outbound.deliver", outbound.pk)
+    return outbound
+
+
+def _claim(outbound_id: int) -> OutboundMessage | None:
+    with transaction.atomic():
+        qs = OutboundMessage.objects.select_related("message", "channel").filter(
+            pk=outbound_id, status=OutboundStatus.QUEUED
+        )
+        if connection_supports_skip_locked():
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        outbound = qs.first()
+        if outbound is None or (outbound.next_attempt_at and outbound.next_attempt_at > now()):
+            return None
+        outbound.attempts += 1
+        outbound.next_attempt_at = now() + LEASE
+        outbound.save(update_fields=["attempts", "next_attempt_at"])
+        delivery.set_status(outbound.message, Delivery.SENDING)
+        return outbound
+
+
+def connection_supports_skip_locked() -> bool:
+    from django.db import connection
+
+    return connection.features.has_select_for_update_skip_locked
+
+
+def deliver(outbound_id: int) -> str:
+    """Try to send one outbound message now. Returns the outcome name."""
+    outbound = _claim(outbound_id)
+    if outbound is None:
+        return "skipped"
+    provider = registry.get(outbound.channel.provider)
+    message = outbound.message
+    request = OutboundRequest(
+        outbound_id=outbound.pk, idempotency_key=outbound.idempotency_key, text=message.text,
+        html=message.html, subject=message.subject, payload=outbound.payload,
+        attachments=outbound.payload.get("attachments", []),
+    )
+    started, t0 = now(), time.monotonic()
+    try:
+        receipt = provider.send(outbound.channel, request)
+    except TemporarySendError as exc:
+        return _record(outbound, started, t0, "retry", str(exc), exc.provider_status, retry_after=exc.retry_after)
+    except ReauthRequired as exc:
+        return _record(outbound, started, t0, "reauth", str(exc), exc.provider_status)
+    except PermanentSendError as exc:
+        return _record(outbound, started, t0, "failed", str(exc), exc.provider_status)
+    except Exception as exc:  # unknown failure: treat as temporary, keep it visible
+        log.warning("outbound %s: unexpected %s", outbound.pk, type(exc).__name__)
+        return _record(outbound, started, t0, "retry", f"{type(exc).__name__}: {exc}", "")
+    return _record(outbound, started, t0, "sent", "", receipt.status, provider_message_id=receipt.provider_message_id)
+
+
+@transaction.atomic
+def _record(outbound, started, t0, outcome, error, provider_status, *, retry_after=None,
+            provider_message_id="") -> str:
+    DeliveryAttempt.objects.create(
+        outbound=outbound, number=outbound.attempts, started_at=started,
+        duration_ms=int((time.monotonic() - t0) * 1000), outcome=outcome, error=error[:2000],
+        provider_status=provider_status[:40],
+    )
+    message = outbound.message
+    if outcome == "sent":
+        outbound.status, outbound.sent_at, outbound.last_error = OutboundStatus.SENT, now(), ""
+        outbound.next_attempt_at = None
+        delivery.set_status(message, Delivery.SENT, provider_message_id=provider_message_id)
+    elif outcome == "retry" and outbound.attempts < settings.HEEDFUL_OUTBOUND_MAX_ATTEMPTS:
+        wait = timedelta(seconds=retry_after) if retry_after is not None else backoff(outbound.attempts)
+        outbound.next_attempt_at = now() + wait
+        outbound.last_error = error
+        delivery.set_status(message, Delivery.QUEUED, error=error)
+        if wait.total_seconds() <= 60:
+            transaction.on_commit(lambda: _retry_later(outbound.pk, wait.total_seconds()))
+    else:
+        outbound.status, outbound.last_error, outbound.next_attempt_at = OutboundStatus.FAILED, error, None
+        delivery.set_status(message, Delivery.FAILED, error=error)
+        if outcome == "reauth":
+            channel = outbound.channel
+            channel.status, channel.status_detail = ChannelStatus.NEEDS_REAUTH, error[:500]
+            channel.save(update_fields=["status", "status_detail"])
+            emit(names.CHANNEL_NEEDS_REAUTH, channel_id=channel.pk)
+    outbound.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
+    return outcome
+
+
+def _retry_later(outbound_id: int, seconds: float) -> None:
+    """Short waits (429 Retry-After) are honoured directly; longer ones wait for the sweeper."""
+    if settings.HEEDFUL_JOBS == "celery":
+        from heedful.config.celery import app
+
+        app.send_task("heedful.outbound.deliver", args=[outbound_id], countdown=seconds)
+    elif settings.HEEDFUL_JOBS == "inline":
+        time.sleep(seconds)
+        deliver(outbound_id)
+    else:
+        import threading
+
+        threading.Timer(seconds, lambda: jobs.enqueue_now("heedful.outbound.deliver", outbound_id)).start()
+
+
+def retry(outbound: OutboundMessage) -> OutboundMessage:
+    """Operator action: put a failed delivery back in the queue."""
+    outbound.status, outbound.next_attempt_at = OutboundStatus.QUEUED, now()
+    outbound.save(update_fields=["status", "next_attempt_at"])
+    delivery.set_status(outbound.message, Delivery.QUEUED)
+    jobs.enqueue("heedful.outbound.deliver", outbound.pk)
+    return outbound
+
+
+def sweep(limit: int = 200) -> int:
+    """Re-run due deliveries (retries, and leases left by a crashed worker)."""
+    due = list(
+        OutboundMessage.objects.filter(status=OutboundStatus.QUEUED, next_attempt_at__lte=now())
+        .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    )
+    for pk in due:
+        deliver(pk)
+    return len(due)

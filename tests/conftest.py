@@ -1,0 +1,52 @@
+"""Shared fixtures. The suite runs on PostgreSQL when DATABASE_URL points at it (CI), else SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, or skip the test with a clear message when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path} (tests that use real data need ../shared)")
+    return path
+
+
+@pytest.fixture
+def agent(db, django_user_model):
+    from heedful.accounts.models import Profile, Role
+
+    user = django_user_model.objects.create_user("agent", "agent@example.com", "agent-pass-123")
+    Profile.objects.create(user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def api_token(agent):
+    from heedful.accounts.models import ApiToken
+
+    return ApiToken.issue(agent)
+
+
+@pytest.fixture
+def api(client, api_token):
+    """Django test client that sends the API token on every request."""
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token}"
+    return client
+
+
+@pytest.fixture
+def make_channel(db):
+    from heedful.channels.models import Channel
+
+    def make(provider: str, credentials: dict | None = None, settings: dict | None = None,
+             name: str | None = None, team=None) -> Channel:
+        return Channel.objects.create(provider=provider, name=name or f"{provider} channel",
+                                      credentials=credentials or {}, settings=settings or {}, team=team)
+
+    return make

@@ -171,3 +171,32 @@ def set_priority(user, conversation: Conversation, priority: int) -> Conversatio
     conversation.save(update_fields=["priority"])
     emit(names.CONVERSATION_UPDATED, conversation_id=conversation.pk)
     return conversation
+
+
+DEFAULT_ACKNOWLEDGEMENT = "We've sent you a private message so we can look into this with you."
+
+
+def move_to_private(user, conversation: Conversation, text: str, *,
+                    acknowledgement: str = DEFAULT_ACKNOWLEDGEMENT) -> Message:
+    """Answer a public conversation privately and leave a short public acknowledgement.
+
+    The provider sends the private message (a DM, or a private reply to the comment) with a
+    reference to the public post; the conversation then follows the private thread, so the
+    customer's DMs land here too.
+    """
+    if not conversation.public:
+        raise ValidationError("this conversation is already private")
+    provider = registry.get(conversation.channel.provider)
+    private_key = getattr(provider, "private_thread_key", None)
+    if private_key is None:
+        raise ValidationError(f"{provider.key} has no private channel")
+    payload = reply_payload(conversation, private=True)
+    with transaction.atomic():
+        if acknowledgement:
+            reply(user, conversation, acknowledgement)
+        message = reply(user, conversation, text, private=True)
+        conversation.public = False
+        conversation.thread_key = private_key(conversation.channel, payload)[:255]
+        conversation.save(update_fields=["public", "thread_key"])
+        emit(names.CONVERSATION_UPDATED, conversation_id=conversation.pk)
+    return message

@@ -121,3 +121,16 @@ def assign(request, conversation_id: int, body: AssignIn):
     with transaction.atomic():
         conversation = actions.assign(request.auth, conversation, assignee=assignee, team=team)
     return serializers.conversation(conversation)
+
+
+class MoveToPrivateIn(Schema):
+    text: str
+    acknowledgement: str | None = None
+
+
+@router.post("/conversations/{conversation_id}/move-to-private", response={201: dict})
+def move_to_private(request, conversation_id: int, body: MoveToPrivateIn):
+    conversation = access_conversation(request.auth, conversation_id)
+    kwargs = {} if body.acknowledgement is None else {"acknowledgement": body.acknowledgement}
+    message = actions.move_to_private(request.auth, conversation, body.text, **kwargs)
+    return 201, serializers.message(message)

@@ -17,6 +17,14 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(items):
+    """Every database test is transactional: webhooks commit for real and jobs run after commit,
+    exactly as in production (no test-only savepoint that would hide on_commit work)."""
+    for item in items:
+        if "db" in item.fixturenames or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db(transaction=True), append=False)
+
+
 @pytest.fixture
 def agent(db, django_user_model):
     from heedful.accounts.models import Profile, Role

@@ -6,6 +6,9 @@ from heedful.ingestion.views import webhook
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The API channel's inbound endpoint is a webhook (stored raw, then processed), not a
+    # regular API call, so it is served by the webhook view ahead of the API router.
+    path("api/v1/channels/<int:channel_id>/messages", webhook, {"family": "api"}, name="api-channel-inbound"),
     path("api/v1/", api.urls),
     path("hooks/<str:family>/<int:channel_id>", webhook, name="webhook"),
     path("", include("heedful.web.urls")),

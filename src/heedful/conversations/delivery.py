@@ -18,7 +18,8 @@ def set_status(message: Message, status: str, *, error: str = "", provider_messa
         message.provider_message_id = provider_message_id
         fields.append("provider_message_id")
     if _RANK.get(status, 0) > _RANK.get(message.delivery_status, 0) or (
-        status == Delivery.QUEUED and message.delivery_status == Delivery.FAILED
+        # a retry puts a message that was being sent (or had failed) back in the queue
+        status == Delivery.QUEUED and message.delivery_status in (Delivery.SENDING, Delivery.FAILED)
     ):
         message.delivery_status = status
         message.delivery_error = error[:500]

@@ -113,7 +113,7 @@ def _record(outbound, started, t0, outcome, error, provider_status, *, retry_aft
         outbound.next_attempt_at = now() + wait
         outbound.last_error = error
         delivery.set_status(message, Delivery.QUEUED, error=error)
-        if wait.total_seconds() <= 60:
+        if retry_after is not None and wait.total_seconds() <= 60:
             transaction.on_commit(lambda: _retry_later(outbound.pk, wait.total_seconds()))
     else:
         outbound.status, outbound.last_error, outbound.next_attempt_at = OutboundStatus.FAILED, error, None
@@ -128,7 +128,7 @@ def _record(outbound, started, t0, outcome, error, provider_status, *, retry_aft
 
 
 def _retry_later(outbound_id: int, seconds: float) -> None:
-    """Short waits (429 Retry-After) are honoured directly; longer ones wait for the sweeper."""
+    """A provider's short Retry-After is honoured directly; backoff waits go to the sweeper."""
     if settings.HEEDFUL_JOBS == "celery":
         from heedful.config.celery import app
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from heedful.accounts.access import can_manage_channels
 from heedful.api.v1 import serializers
@@ -43,7 +43,7 @@ def create_channel(request, body: ChannelIn):
     with transaction.atomic():
         channel = actions.connect(request.auth, provider=body.provider, name=body.name,
                                   credentials=body.credentials, settings=body.settings, team_id=body.team)
-    return 201, serializers.channel(channel)
+    return Status(201, serializers.channel(channel))
 
 
 @router.get("/channels/{channel_id}")

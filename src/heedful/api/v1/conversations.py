@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from heedful.accounts.access import access_conversation, conversations_for
 from heedful.accounts.models import Team
@@ -74,7 +74,7 @@ def list_messages(request, conversation_id: int):
 def reply(request, conversation_id: int, body: ReplyIn):
     conversation = access_conversation(request.auth, conversation_id)
     message = actions.reply(request.auth, conversation, body.text, html=body.html, private=body.private)
-    return 201, serializers.message(message)
+    return Status(201, serializers.message(message))
 
 
 @router.get("/conversations/{conversation_id}/notes")
@@ -88,7 +88,7 @@ def add_note(request, conversation_id: int, body: NoteIn):
     conversation = access_conversation(request.auth, conversation_id)
     with transaction.atomic():
         note = actions.add_note(request.auth, conversation, body.text)
-    return 201, serializers.note(note)
+    return Status(201, serializers.note(note))
 
 
 @router.post("/conversations/{conversation_id}/resolve")
@@ -133,4 +133,4 @@ def move_to_private(request, conversation_id: int, body: MoveToPrivateIn):
     conversation = access_conversation(request.auth, conversation_id)
     kwargs = {} if body.acknowledgement is None else {"acknowledgement": body.acknowledgement}
     message = actions.move_to_private(request.auth, conversation, body.text, **kwargs)
-    return 201, serializers.message(message)
+    return Status(201, serializers.message(message))

@@ -130,6 +130,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "heedful.ingestion.sweep", "schedule": 5.0},
     "sweep-outbound": {"task": "heedful.outbound.sweep", "schedule": 5.0},
     "poll-mailboxes": {"task": "heedful.ingestion.poll_mailboxes", "schedule": 30.0},
+    "wake-snoozed": {"task": "heedful.conversations.wake_snoozed", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -161,6 +162,8 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 HEEDFUL_MAX_ATTACHMENT_BYTES = int(os.environ.get("HEEDFUL_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024))
 HEEDFUL_MAX_WEBHOOK_BYTES = int(os.environ.get("HEEDFUL_MAX_WEBHOOK_BYTES", 40 * 1024 * 1024))
 HEEDFUL_INGEST_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_INGEST_MAX_ATTEMPTS", 5))
+# A pending event older than this is picked up by the sweeper (a worker died holding it).
+HEEDFUL_INGEST_STALE_SECONDS = float(os.environ.get("HEEDFUL_INGEST_STALE_SECONDS", 30))
 HEEDFUL_OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_OUTBOUND_MAX_ATTEMPTS", 6))
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = HEEDFUL_MAX_WEBHOOK_BYTES

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+
 from heedful.core import jobs
 from heedful.core.clock import now
 from heedful.ingestion.models import EventStatus, InboundEvent
@@ -18,12 +20,14 @@ def process(event_ids: list[int]) -> dict:
     return counts
 
 
-def sweep(limit: int = 500, stale_after: timedelta = timedelta(seconds=30)) -> int:
+def sweep(limit: int = 500, stale_after: timedelta | None = None) -> int:
     """Process pending events that are due: retries, and events a crashed worker left behind.
 
     A fresh event is left alone for `stale_after` so the fast path gets it first.
     """
     cutoff = now()
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.HEEDFUL_INGEST_STALE_SECONDS)
     due = list(
         InboundEvent.objects.filter(status=EventStatus.PENDING, next_attempt_at__lte=cutoff)
         .filter(received_at__lte=cutoff - stale_after)

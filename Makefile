@@ -1,0 +1,13 @@
+.PHONY: demo test lint bench-quick
+
+# Install into ./.venv and run the seeded demo at http://127.0.0.1:8000 (SQLite, jobs in-process).
+demo:
+	bash scripts/bootstrap.sh
+	.venv/bin/heedful demo
+
+# Install everything the tests need and run the whole suite (PostgreSQL, then SQLite smoke).
+test:
+	bash scripts/test.sh
+
+lint:
+	.venv/bin/ruff check src tests bench

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the tests drive for real: Chromium (browser tests) and Dovecot (IMAP tests).
+set -uo pipefail
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "missing ${missing[*]}: install them with apt-get (their tests skip until then)"
+  fi
+fi

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "heedful.realtime",
     "heedful.web",
     "heedful.demo",
+    "heedful.audit",
 ]
 # Provider packages register themselves with the channel registry when imported.
 HEEDFUL_PROVIDERS = [
@@ -162,6 +163,8 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 HEEDFUL_MAX_ATTACHMENT_BYTES = int(os.environ.get("HEEDFUL_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024))
 HEEDFUL_MAX_WEBHOOK_BYTES = int(os.environ.get("HEEDFUL_MAX_WEBHOOK_BYTES", 40 * 1024 * 1024))
 HEEDFUL_INGEST_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_INGEST_MAX_ATTEMPTS", 5))
+# Webhook bodies are written in groups by a per-process writer thread (needs threaded workers).
+HEEDFUL_GROUP_COMMIT = env_bool("HEEDFUL_GROUP_COMMIT", HEEDFUL_JOBS == "celery")
 # A pending event older than this is picked up by the sweeper (a worker died holding it).
 HEEDFUL_INGEST_STALE_SECONDS = float(os.environ.get("HEEDFUL_INGEST_STALE_SECONDS", 30))
 HEEDFUL_OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_OUTBOUND_MAX_ATTEMPTS", 6))

@@ -9,3 +9,4 @@ HEEDFUL_JOBS = "inline"
 MEDIA_ROOT = os.environ.get("HEEDFUL_MEDIA_ROOT") or tempfile.mkdtemp(prefix="heedful-media-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_BROKER_URL = "memory://"
+HEEDFUL_GROUP_COMMIT = env_bool("HEEDFUL_GROUP_COMMIT", False)  # noqa: F405

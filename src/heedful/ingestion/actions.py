@@ -9,14 +9,16 @@ from django.conf import settings
 from heedful.core import jobs
 from heedful.core.clock import now
 from heedful.ingestion.models import EventStatus, InboundEvent
-from heedful.ingestion.pipeline import process_event
+from heedful.ingestion.pipeline import process_events
+
+BATCH = 200
 
 
 def process(event_ids: list[int]) -> dict:
     counts: dict[str, int] = {}
-    for event_id in event_ids:
-        status = process_event(event_id) or "skipped"
-        counts[status] = counts.get(status, 0) + 1
+    for start in range(0, len(event_ids), BATCH):
+        for status, n in process_events(event_ids[start:start + BATCH]).items():
+            counts[status] = counts.get(status, 0) + n
     return counts
 
 

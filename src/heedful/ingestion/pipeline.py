@@ -1,9 +1,12 @@
 """The ingestion pipeline: normalize -> dedupe -> identify -> thread -> enrich -> route -> notify.
 
-Each step is one small function. `process_event` runs them for one stored InboundEvent inside a
-savepoint; the event row records the outcome (done / ignored / failed with its error and retry
-time) in the same transaction, so a crash anywhere leaves the event pending for the sweeper and
-a replay creates nothing twice (messages are unique per channel and provider message id).
+Events are processed in micro-batches: `process_events(ids)` claims the pending events, takes a
+per-channel lock (so one channel's messages are threaded in arrival order even with several
+workers), runs each step over the whole batch with bulk reads and writes, and records every
+event's outcome (done / ignored / failed with its error and next retry) in the same transaction.
+A crash anywhere leaves the events pending for the sweeper; a replay creates nothing twice
+(messages are unique per channel and provider message id). If a batch fails, its events are
+retried one by one so a single bad event cannot hold the others back.
 """
 
 from __future__ import annotations
@@ -16,11 +19,9 @@ from django.db import connection, transaction
 
 from heedful.channels import registry
 from heedful.channels.base import InboundMessage, ParsedEvent
-from heedful.contacts.actions import resolve_identity
-from heedful.conversations import actions as conversation_actions
-from heedful.conversations import delivery
+from heedful.contacts.actions import resolve_identities
+from heedful.conversations import bulk, delivery
 from heedful.conversations.models import Conversation, Delivery, Message
-from heedful.conversations.threading import find_conversation
 from heedful.core.clock import backoff, now
 from heedful.events import names
 from heedful.events.dispatcher import emit
@@ -35,15 +36,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Outcome:
-    created: list[int] = field(default_factory=list)
+    created: list = field(default_factory=list)  # Message objects, ids once flushed
     duplicates: int = 0
     statuses: int = 0
     engagements: int = 0
     ignored: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "duplicates": self.duplicates, "statuses": self.statuses,
-                "engagements": self.engagements, "ignored": self.ignored}
+        return {"created": [m.pk for m in self.created], "duplicates": self.duplicates,
+                "statuses": self.statuses, "engagements": self.engagements, "ignored": self.ignored}
+
+    @property
+    def status(self) -> str:
+        useful = self.created or self.statuses or self.engagements or self.duplicates
+        return EventStatus.DONE if useful else EventStatus.IGNORED
 
 
 # -- steps ---------------------------------------------------------------------------------
@@ -53,38 +59,9 @@ def normalize(event: InboundEvent) -> ParsedEvent:
     return provider.parse(event.channel, bytes(event.raw), event.content_type)
 
 
-def is_duplicate(channel, msg: InboundMessage) -> bool:
-    return bool(msg.provider_message_id) and Message.objects.filter(
-        channel=channel, provider_message_id=msg.provider_message_id
-    ).exists()
-
-
-def identify(msg: InboundMessage):
-    who = msg.recipient if msg.direction == "out" else msg.sender
-    if who is None:
-        return None
-    return resolve_identity(who.kind, who.handle, display_name=who.display_name, username=who.username,
-                            followers_count=who.followers_count, verified=who.verified)
-
-
-def thread(channel, identity, msg: InboundMessage, outcome: Outcome) -> Conversation | None:
-    contact = identity.contact if identity else None
-    conversation = find_conversation(channel, contact, msg)
-    if conversation is not None:
-        return conversation
-    if msg.automated:
-        outcome.ignored.append("automated message outside any conversation")
-        return None
-    if msg.direction == "out":
-        outcome.ignored.append("brand message outside any conversation")
-        return None
-    if contact is None:
-        outcome.ignored.append("message without a sender")
-        return None
-    return conversation_actions.open_conversation(
-        channel, contact, public=msg.public, subject=msg.subject or _first_line(msg.text),
-        thread_key=msg.thread_key, at=msg.sent_at or now(),
-    )
+def party(msg: InboundMessage):
+    """The customer a message is about: its sender, or for a brand echo its recipient."""
+    return msg.recipient if msg.direction == "out" else msg.sender
 
 
 def enrich(msg: InboundMessage) -> dict:
@@ -94,25 +71,23 @@ def enrich(msg: InboundMessage) -> dict:
 
 
 def route(conversation: Conversation, identity, msg: InboundMessage, sentiment: float | None) -> None:
+    """Raise priority and sort score for reach and negative sentiment (in memory; flushed later)."""
     if msg.direction != "in" or msg.automated:
         return
-    followers = identity.followers_count if identity else 0
-    verified = identity.verified if identity else False
-    value = score(public=conversation.public, sentiment=sentiment, followers=followers,
-                  verified=verified, engagement=msg.engagement)
-    fields = {"score": max(conversation.score, value)}
+    value = score(public=conversation.public, sentiment=sentiment,
+                  followers=identity.followers_count if identity else 0,
+                  verified=identity.verified if identity else False, engagement=msg.engagement)
+    conversation.score = max(conversation.score, value)
     if sentiment is not None:
-        fields["sentiment"] = sentiment
-    wanted = priority_for(fields["score"], public=conversation.public)
-    if wanted > conversation.priority:
-        fields["priority"] = wanted
-    Conversation.objects.filter(pk=conversation.pk).update(**fields)
+        conversation.sentiment = sentiment
+    conversation.priority = max(conversation.priority, priority_for(conversation.score, public=conversation.public))
 
 
-def store_message(conversation: Conversation, identity, msg: InboundMessage, enriched: dict) -> Message:
-    fields = dict(
+def message_fields(identity, msg: InboundMessage, enriched: dict) -> dict:
+    sender = msg.sender
+    return dict(
         direction=msg.direction, author_identity=identity if msg.direction == "in" else None,
-        author_name=(msg.sender.display_name or msg.sender.username or msg.sender.handle) if msg.sender else "",
+        author_name=(sender.display_name or sender.username or sender.handle) if sender else "",
         subject=msg.subject[:500], text=msg.text, display_text=enriched["display_text"], html=msg.html,
         provider_message_id=msg.provider_message_id[:255],
         reply_to_provider_id=(msg.reply_to_ids[0] if msg.reply_to_ids else "")[:255],
@@ -122,36 +97,107 @@ def store_message(conversation: Conversation, identity, msg: InboundMessage, enr
         metadata={**msg.metadata, **({"engagement": msg.engagement} if msg.engagement else {}),
                   **({"echo": True} if msg.direction == "out" else {})},
     )
-    message = conversation_actions.append_message(conversation, **fields)
-    attachment_store.save_all(message, msg.attachments)
-    return message
 
 
-# -- the pipeline --------------------------------------------------------------------------
+def _first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return ""
 
-def apply(event: InboundEvent, parsed: ParsedEvent) -> Outcome:
-    channel = event.channel
-    outcome = Outcome(ignored=list(parsed.ignored))
-    for msg in parsed.messages:
-        if is_duplicate(channel, msg):
-            outcome.duplicates += 1
-            continue
-        identity = identify(msg)
-        conversation = thread(channel, identity, msg, outcome)
+
+class ChannelBatch:
+    """Threads one channel's messages, in order, with a handful of bulk reads.
+
+    A message joins the conversation of the first provider id it answers (In-Reply-To and
+    References, in_reply_to_status_id, a comment's parent ...), else the conversation named by a
+    Heedful token only when the sender is that conversation's contact, else the unresolved
+    conversation with the same provider thread key for the same contact. Never by subject alone.
+    """
+
+    def __init__(self, channel, messages: list[tuple[int, InboundMessage]]):
+        self.channel = channel
+        self.messages = messages
+        ids = [m.provider_message_id for _, m in messages if m.provider_message_id]
+        self.seen = set(Message.objects.filter(channel=channel, provider_message_id__in=ids)
+                        .values_list("provider_message_id", flat=True))
+        self.identities = resolve_identities([p for _, m in messages if (p := party(m))])
+        reply_ids = {r for _, m in messages for r in m.reply_to_ids if r}
+        by_reply = dict(Message.objects.filter(channel=channel, provider_message_id__in=reply_ids)
+                        .values_list("provider_message_id", "conversation_id"))
+        by_key = bulk.conversations_by_thread_key(channel, [
+            (self._contact_id(m), m.thread_key) for _, m in messages])
+        hints = {m.conversation_hint for _, m in messages if m.conversation_hint}
+        locked = bulk.lock_conversations([*by_reply.values(), *by_key.values(), *hints])
+        self.by_reply = {pid: locked[cid] for pid, cid in by_reply.items() if cid in locked}
+        self.by_key = {key: locked[cid] for key, cid in by_key.items() if cid in locked}
+        self.by_id = locked
+        self.batch = bulk.ConversationBatch()
+
+    def _identity(self, msg):
+        who = party(msg)
+        return self.identities.get((who.kind, who.handle)) if who else None
+
+    def _contact_id(self, msg):
+        identity = self._identity(msg)
+        return identity.contact_id if identity else None
+
+    def find(self, identity, msg: InboundMessage) -> Conversation | None:
+        for pid in msg.reply_to_ids:
+            if pid in self.by_reply:
+                return self.by_reply[pid]
+        contact_id = identity.contact_id if identity else None
+        hinted = self.by_id.get(msg.conversation_hint) if msg.conversation_hint else None
+        if hinted is not None and hinted.contact_id == contact_id and hinted.channel_id == self.channel.pk:
+            return hinted
+        if msg.thread_key and contact_id:
+            found = self.by_key.get((contact_id, msg.thread_key))
+            if found is not None and found.status != "resolved":
+                return found
+        return None
+
+    def thread(self, identity, msg: InboundMessage, outcome: Outcome) -> Conversation | None:
+        conversation = self.find(identity, msg)
         if conversation is None:
-            continue
-        enriched = enrich(msg)
-        route(conversation, identity, msg, enriched["sentiment"])
-        outcome.created.append(store_message(conversation, identity, msg, enriched).pk)
-    for status in parsed.statuses:
-        outcome.statuses += apply_status(channel, status)
-    for update in parsed.engagements:
-        outcome.engagements += apply_engagement(channel, update)
-    return outcome
+            if msg.automated:
+                outcome.ignored.append("automated message outside any conversation")
+            elif msg.direction == "out":
+                outcome.ignored.append("brand message outside any conversation")
+            elif identity is None:
+                outcome.ignored.append("message without a sender")
+            else:
+                conversation = self.batch.open(
+                    self.channel, identity.contact, public=msg.public,
+                    subject=msg.subject or _first_line(msg.text), thread_key=msg.thread_key,
+                    at=msg.sent_at or now())
+        if conversation is not None:
+            if msg.provider_message_id:
+                self.by_reply[msg.provider_message_id] = conversation
+            if msg.thread_key and identity:
+                self.by_key[(identity.contact_id, msg.thread_key)] = conversation
+        return conversation
+
+    def run(self, outcomes: dict[int, Outcome]) -> None:
+        for event_id, msg in self.messages:
+            outcome = outcomes[event_id]
+            pid = msg.provider_message_id
+            if pid and pid in self.seen:
+                outcome.duplicates += 1
+                continue
+            self.seen.add(pid)
+            identity = self._identity(msg)
+            conversation = self.thread(identity, msg, outcome)
+            if conversation is None:
+                continue
+            enriched = enrich(msg)
+            route(conversation, identity, msg, enriched["sentiment"])
+            outcome.created.append(self.batch.append(conversation, msg.attachments,
+                                                     **message_fields(identity, msg, enriched)))
+        self.batch.flush(attachment_store.save_all)
 
 
 def apply_status(channel, status) -> int:
-    if status.watermark is not None:  # Messenger: all outgoing up to the watermark
+    if status.watermark is not None:  # Messenger: everything sent up to the watermark
         messages = Message.objects.filter(channel=channel, direction="out", sent_at__lte=status.watermark)
         messages = messages.exclude(delivery_status__in=[Delivery.READ, Delivery.FAILED])[:500]
     else:
@@ -163,47 +209,51 @@ def apply_engagement(channel, update) -> int:
     message = Message.objects.filter(channel=channel, provider_message_id=update.provider_message_id).first()
     if message is None:
         return 0
-    message.metadata = {**message.metadata, "engagement": {**message.metadata.get("engagement", {}), **update.engagement}}
+    engagement = {**message.metadata.get("engagement", {}), **update.engagement}
+    message.metadata = {**message.metadata, "engagement": engagement}
     message.save(update_fields=["metadata"])
     emit(names.CONVERSATION_UPDATED, conversation_id=message.conversation_id)
     return 1
 
 
-def _first_line(text: str) -> str:
-    for line in (text or "").splitlines():
-        if line.strip():
-            return line.strip()[:120]
-    return ""
+def apply(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> dict[int, Outcome]:
+    """Run the steps for already-parsed events. Call inside a transaction."""
+    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored)) for e in events}
+    by_channel: dict[int, list[InboundEvent]] = {}
+    for event in events:
+        by_channel.setdefault(event.channel_id, []).append(event)
+    for channel_events in by_channel.values():
+        channel = channel_events[0].channel
+        items = [(e.pk, m) for e in channel_events for m in parsed[e.pk].messages]
+        if items:
+            ChannelBatch(channel, items).run(outcomes)
+        for event in channel_events:
+            for status in parsed[event.pk].statuses:
+                outcomes[event.pk].statuses += apply_status(channel, status)
+            for update in parsed[event.pk].engagements:
+                outcomes[event.pk].engagements += apply_engagement(channel, update)
+    return outcomes
 
 
-def _claim(event_id: int) -> InboundEvent | None:
-    qs = InboundEvent.objects.select_related("channel").filter(pk=event_id, status=EventStatus.PENDING)
+# -- claiming and bookkeeping --------------------------------------------------------------
+
+def _claim(event_ids: list[int]) -> list[InboundEvent]:
+    qs = InboundEvent.objects.select_related("channel").filter(pk__in=event_ids, status=EventStatus.PENDING)
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return qs.first()
+    return list(qs.order_by("pk"))
 
 
-def process_event(event_id: int) -> str | None:
-    """Process one stored event; safe to call any number of times."""
-    with transaction.atomic():
-        event = _claim(event_id)
-        if event is None:
-            return None
-        event.attempts += 1
-        try:
-            with transaction.atomic():
-                outcome = apply(event, normalize(event))
-        except Exception as exc:
-            _failed(event, exc)
-        else:
-            event.status = EventStatus.DONE if (outcome.created or outcome.statuses or outcome.engagements or outcome.duplicates) else EventStatus.IGNORED
-            event.result, event.last_error, event.processed_at, event.next_attempt_at = outcome.as_dict(), "", now(), None
-        event.save(update_fields=["status", "attempts", "result", "last_error", "processed_at", "next_attempt_at"])
-        return event.status
+def _lock_channels(channel_ids) -> None:
+    """Serialise processing per channel so replies never overtake the message they answer."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for channel_id in sorted(channel_ids):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, channel_id])
 
 
 def _failed(event: InboundEvent, exc: Exception) -> None:
-    # The error text names the failure, never the payload (it may hold personal data).
+    # The error names the failure, never the payload (it may hold personal data).
     log.warning("inbound event %s failed (attempt %s): %s", event.pk, event.attempts, type(exc).__name__)
     event.last_error = f"{type(exc).__name__}: {exc}"[:4000]
     if event.attempts >= settings.HEEDFUL_INGEST_MAX_ATTEMPTS or getattr(exc, "permanent", False):
@@ -211,3 +261,60 @@ def _failed(event: InboundEvent, exc: Exception) -> None:
         emit(names.INBOUND_FAILED, event_id=event.pk)
     else:
         event.next_attempt_at = now() + backoff(event.attempts)
+
+
+def _done(event: InboundEvent, outcome: Outcome) -> None:
+    event.status, event.result, event.last_error = outcome.status, outcome.as_dict(), ""
+    event.processed_at, event.next_attempt_at = now(), None
+
+
+def _apply_isolated(events, parsed) -> None:
+    """Whole batch first; if it fails, one savepoint per event so only the bad one fails."""
+    try:
+        with transaction.atomic():
+            outcomes = apply(events, parsed)
+        for event in events:
+            _done(event, outcomes[event.pk])
+        return
+    except Exception as exc:
+        if len(events) == 1:
+            _failed(events[0], exc)
+            return
+    for event in events:
+        try:
+            with transaction.atomic():
+                _done(event, apply([event], parsed)[event.pk])
+        except Exception as exc:
+            _failed(event, exc)
+
+
+_FIELDS = ["status", "attempts", "result", "last_error", "processed_at", "next_attempt_at"]
+
+
+def process_events(event_ids: list[int]) -> dict[str, int]:
+    """Process stored events; safe to call any number of times with any ids."""
+    with transaction.atomic():
+        events = _claim(event_ids)
+        if not events:
+            return {}
+        _lock_channels({e.channel_id for e in events})
+        parsed: dict[int, ParsedEvent] = {}
+        for event in events:
+            event.attempts += 1
+            try:
+                parsed[event.pk] = normalize(event)
+            except Exception as exc:
+                _failed(event, exc)
+        good = [e for e in events if e.pk in parsed]
+        if good:
+            _apply_isolated(good, parsed)
+        InboundEvent.objects.bulk_update(events, _FIELDS)
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[event.status] = counts.get(event.status, 0) + 1
+    return counts
+
+
+def process_event(event_id: int) -> str | None:
+    counts = process_events([event_id])
+    return next(iter(counts), None)

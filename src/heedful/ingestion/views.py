@@ -11,8 +11,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from heedful.channels import registry
 from heedful.channels.base import WebhookRequest
-from heedful.channels.models import Channel
+from heedful.channels.cache import get_channel
 from heedful.core.errors import HeedfulError
+from heedful.ingestion import group_commit
 from heedful.ingestion.store import store_event
 
 
@@ -33,7 +34,7 @@ def _error(exc: HeedfulError) -> JsonResponse:
 
 @csrf_exempt
 def webhook(request: HttpRequest, family: str, channel_id: int) -> HttpResponse:
-    channel = Channel.objects.filter(pk=channel_id).first()
+    channel = get_channel(channel_id)
     if channel is None or channel.provider not in registry.for_family(family):
         return JsonResponse({"error": "not_found", "detail": "no such channel"}, status=404)
     provider = registry.get(channel.provider)
@@ -53,9 +54,16 @@ def webhook(request: HttpRequest, family: str, channel_id: int) -> HttpResponse:
         key = provider.event_key(channel, incoming)
     except HeedfulError as exc:
         return _error(exc)
-    event, created = store_event(channel, provider.key, key, incoming.body, request.content_type or "")
+    event_id, created = _store(channel, provider.key, key, incoming.body, request.content_type or "")
     acknowledge = getattr(provider, "acknowledge", None)
     if acknowledge is not None:
-        status, content_type, body = acknowledge(channel, incoming, event)
+        status, content_type, body = acknowledge(channel, incoming, event_id)
         return HttpResponse(body, status=status, content_type=content_type)
-    return JsonResponse({"status": "accepted", "event_id": event.pk, "duplicate": not created})
+    return JsonResponse({"status": "accepted", "event_id": event_id, "duplicate": not created})
+
+
+def _store(channel, provider_key: str, key: str, body: bytes, content_type: str) -> tuple[int, bool]:
+    if settings.HEEDFUL_GROUP_COMMIT:
+        return group_commit.writer.submit(channel.pk, provider_key, key, body, content_type)
+    event, created = store_event(channel, provider_key, key, body, content_type)
+    return event.pk, created

@@ -1,0 +1,128 @@
+"""Group commit for webhook bodies: many requests, one INSERT, one commit, one job.
+
+Request threads hand their raw body to a per-process writer thread and wait. The writer takes
+whatever has queued up (at most `max_batch`, waiting at most `max_wait` seconds for more), writes
+it with one multi-row INSERT ... ON CONFLICT DO NOTHING, commits, wakes the requests, and queues
+one processing job for the new events. A webhook is still acknowledged only after its body is
+committed; the database sees a few large commits instead of thousands of small ones.
+Used when settings.HEEDFUL_GROUP_COMMIT is on (production: threaded web workers).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from django.db import close_old_connections, connection, transaction
+
+from heedful.core import jobs
+from heedful.core.clock import now
+from heedful.ingestion.models import InboundEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pending:
+    channel_id: int
+    provider: str
+    event_key: str
+    raw: bytes
+    content_type: str
+    future: Future
+
+
+class GroupCommitWriter:
+    def __init__(self, max_batch: int = 500, max_wait: float = 0.004):
+        self.max_batch, self.max_wait = max_batch, max_wait
+        self._queue: queue.Queue[Pending] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, channel_id: int, provider: str, event_key: str, raw: bytes, content_type: str,
+               timeout: float = 15.0) -> tuple[int, bool]:
+        """Returns (event id, created) once the body is committed."""
+        self._ensure_thread()
+        item = Pending(channel_id, provider, event_key[:255], raw, content_type[:120], Future())
+        self._queue.put(item)
+        return item.future.result(timeout)
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="heedful-group-commit", daemon=True)
+                self._thread.start()
+
+    def _collect(self) -> list[Pending]:
+        batch = [self._queue.get()]
+        deadline = time.monotonic() + self.max_wait
+        while len(batch) < self.max_batch:
+            remaining = deadline - time.monotonic()
+            try:
+                batch.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _run(self) -> None:
+        while True:
+            batch = self._collect()
+            try:
+                close_old_connections()
+                results = write_batch(batch)
+            except Exception as exc:  # the requests answer 5xx; the provider will redeliver
+                log.warning("group commit of %d webhooks failed: %s", len(batch), type(exc).__name__)
+                connection.close()
+                for item in batch:
+                    item.future.set_exception(exc)
+                continue
+            created = [event_id for event_id, was_created in results if was_created]
+            if created:
+                jobs.enqueue_now("heedful.ingestion.process", created)
+            for item, result in zip(batch, results, strict=True):
+                item.future.set_result(result)
+
+
+def write_batch(batch: list[Pending]) -> list[tuple[int, bool]]:
+    """One INSERT for the batch; replays (same channel and key) return the stored event."""
+    table = InboundEvent._meta.db_table
+    stamp = now()
+    unique: dict[tuple[int, str], Pending] = {}
+    for item in batch:
+        unique.setdefault((item.channel_id, item.event_key), item)
+    rows, params = [], []
+    for item in unique.values():
+        rows.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}')")
+        params += [item.channel_id, item.provider, item.event_key, item.raw, item.content_type,
+                   "pending", 0, "", stamp, stamp]
+    sql = (f"INSERT INTO {table} (channel_id, provider, event_key, raw, content_type, status, attempts, "
+           f"last_error, received_at, next_attempt_at, result) VALUES "
+           + ", ".join(rows)
+           + " ON CONFLICT (channel_id, event_key) DO NOTHING RETURNING id, channel_id, event_key")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            inserted = {(c, k): i for i, c, k in cursor.fetchall()}
+        missing = [key for key in unique if key not in inserted]
+        existing = {}
+        if missing:
+            for event in InboundEvent.objects.filter(channel_id__in={c for c, _ in missing},
+                                                     event_key__in=[k for _, k in missing]).only("pk", "channel_id", "event_key"):
+                existing[(event.channel_id, event.event_key)] = event.pk
+    answered: set[tuple[int, str]] = set()
+    results = []
+    for item in batch:
+        key = (item.channel_id, item.event_key)
+        if key in inserted and key not in answered:
+            results.append((inserted[key], True))
+            answered.add(key)
+        else:
+            results.append((inserted.get(key) or existing[key], False))
+    return results
+
+
+writer = GroupCommitWriter()

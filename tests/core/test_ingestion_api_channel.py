@@ -110,3 +110,12 @@ def test_customer_message_reopens_resolved_conversation(client, channel, api):
     api.post(f"/api/v1/conversations/{cid}/resolve")
     post(client, channel, message("m-2", text="Still broken", in_reply_to="m-1"))
     assert Conversation.objects.get(pk=cid).status == "open"
+
+
+def test_search_finds_conversation_by_message_words(client, channel, api):
+    post(client, channel, message("m-1", text="The blender arrived broken"))
+    post(client, channel, {"id": "m-2", "from": {"id": "u-7", "name": "Bo"}, "text": "Where is my refund?"})
+    found = api.get("/api/v1/conversations?q=blender").json()
+    assert [c["preview"] for c in found["results"]] == ["The blender arrived broken"]
+    assert api.get("/api/v1/conversations?q=refund").json()["count"] == 1
+    assert api.get("/api/v1/conversations?q=nothing-like-this").json()["count"] == 0

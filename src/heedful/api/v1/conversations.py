@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from ninja import Router, Schema, Status
 
 from heedful.accounts.access import access_conversation, conversations_for
@@ -12,6 +11,7 @@ from heedful.accounts.models import Team
 from heedful.api.v1 import serializers
 from heedful.api.v1.pagination import paginate
 from heedful.conversations import actions
+from heedful.conversations.search import search_conversations
 from heedful.core.errors import NotFound, ValidationError
 
 router = Router(tags=["conversations"])
@@ -48,8 +48,7 @@ def _filtered(request):
     if params.get("public") in ("true", "false"):
         qs = qs.filter(public=params["public"] == "true")
     if params.get("q"):
-        q = params["q"]
-        qs = qs.filter(Q(subject__icontains=q) | Q(preview__icontains=q) | Q(messages__text__icontains=q)).distinct()
+        qs = search_conversations(qs, params["q"])
     return qs.order_by("-priority", "-last_activity_at", "-id")
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "heedful.insights",
     "heedful.routing",
     "heedful.realtime",
+    "heedful.analytics",
     "heedful.web",
     "heedful.demo",
     "heedful.audit",
@@ -131,6 +132,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "heedful.ingestion.sweep", "schedule": 5.0},
     "sweep-outbound": {"task": "heedful.outbound.sweep", "schedule": 5.0},
     "poll-mailboxes": {"task": "heedful.ingestion.poll_mailboxes", "schedule": 30.0},
+    "purge-retention": {"task": "heedful.contacts.purge_retention", "schedule": 24 * 3600.0},
     "wake-snoozed": {"task": "heedful.conversations.wake_snoozed", "schedule": 60.0},
 }
 

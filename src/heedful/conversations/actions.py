@@ -7,6 +7,7 @@ from django.db.models import F
 
 from heedful.channels import registry
 from heedful.contacts.models import Identity
+from heedful.conversations import mentions
 from heedful.conversations.models import Conversation, Delivery, Direction, Message, Note, Status
 from heedful.core.clock import now
 from heedful.core.errors import ValidationError
@@ -42,8 +43,11 @@ def append_message(conversation: Conversation, **fields) -> Message:
         if conversation.status == Status.RESOLVED:
             updates["status"] = Status.OPEN
             updates["resolved_at"] = None
-    elif message.direction == Direction.OUT and conversation.first_response_at is None:
-        updates["first_response_at"] = at
+            updates["reopened_count"] = F("reopened_count") + 1
+    elif message.direction == Direction.OUT:
+        updates["replies_count"] = F("replies_count") + 1
+        if conversation.first_response_at is None:
+            updates["first_response_at"] = at
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     emit(names.MESSAGE_CREATED, message_id=message.pk, conversation_id=conversation.pk,
          direction=message.direction)
@@ -82,6 +86,8 @@ def reply_payload(conversation: Conversation, *, private: bool = False) -> dict:
         "thread_key": conversation.thread_key,
         "subject": conversation.subject,
         "conversation_id": conversation.pk,
+        # When the customer last wrote: WhatsApp and Messenger only allow replies for a while.
+        "last_inbound_at": conversation.last_inbound_at.isoformat() if conversation.last_inbound_at else "",
         "public": conversation.public and not private,
         "mode": "private" if (private or not conversation.public) else "public",
     }
@@ -121,16 +127,21 @@ def add_note(user, conversation: Conversation, text: str) -> Note:
     note = Note.objects.create(conversation=conversation, author=user, text=text)
     Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=max(conversation.last_activity_at, note.created_at))
     emit(names.NOTE_CREATED, note_id=note.pk, conversation_id=conversation.pk)
+    mentions.notify(user, note)
     return note
 
 
 def _set_status(conversation: Conversation, status: str, event: str) -> Conversation:
     if conversation.status == status:
         return conversation
+    fields = ["status", "resolved_at", "snoozed_until"]
+    if conversation.status == Status.RESOLVED:
+        conversation.reopened_count += 1
+        fields.append("reopened_count")
     conversation.status = status
     conversation.resolved_at = now() if status == Status.RESOLVED else None
     conversation.snoozed_until = None
-    conversation.save(update_fields=["status", "resolved_at", "snoozed_until"])
+    conversation.save(update_fields=fields)
     emit(event, conversation_id=conversation.pk)
     return conversation
 

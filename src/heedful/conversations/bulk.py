@@ -16,7 +16,7 @@ from heedful.conversations.models import Conversation, Direction, Message, Statu
 from heedful.events import names
 from heedful.events.dispatcher import emit
 
-_COUNTER_FIELDS = ["messages_count", "last_activity_at", "preview", "last_inbound_at", "status",
+_COUNTER_FIELDS = ["messages_count", "replies_count", "reopened_count", "last_activity_at", "preview", "last_inbound_at", "status",
                    "resolved_at", "first_response_at", "score", "priority", "sentiment"]
 
 
@@ -73,10 +73,13 @@ class ConversationBatch:
             conversation.last_inbound_at = max(filter(None, [conversation.last_inbound_at, at]))
             if conversation.status == Status.RESOLVED:
                 conversation.status, conversation.resolved_at = Status.OPEN, None
+                conversation.reopened_count += 1
                 if conversation.pk:
                     self.reopened.add(conversation.pk)
-        elif message.direction == Direction.OUT and conversation.first_response_at is None:
-            conversation.first_response_at = at
+        elif message.direction == Direction.OUT:
+            conversation.replies_count += 1
+            if conversation.first_response_at is None:
+                conversation.first_response_at = at
         return message
 
     def flush(self, save_attachments) -> list[Message]:

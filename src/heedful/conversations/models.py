@@ -52,6 +52,8 @@ class Conversation(models.Model):
     thread_key = models.CharField(max_length=255, blank=True, db_index=True)
     sentiment = models.FloatField(null=True, blank=True)
     messages_count = models.PositiveIntegerField(default=0)
+    replies_count = models.PositiveIntegerField(default=0, help_text="messages from the brand")
+    reopened_count = models.PositiveIntegerField(default=0, help_text="times it came back after resolved")
     preview = models.CharField(max_length=280, blank=True)
     created_at = models.DateTimeField(db_index=True)
     last_activity_at = models.DateTimeField(db_index=True)
@@ -130,3 +132,41 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(default=0)
     remote_url = models.URLField(max_length=1000, blank=True, help_text="provider-hosted media")
     skipped_reason = models.CharField(max_length=255, blank=True, help_text="why the bytes were not stored")
+
+
+class Label(models.Model):
+    """A tag agents put on conversations ("refund", "outage"); `conversation.labels` lists them."""
+
+    name = models.CharField(max_length=60, unique=True)
+    conversations = models.ManyToManyField(Conversation, blank=True, related_name="labels")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CannedResponse(TimeStamped):
+    """A saved reply. `{{customer.name}}`, `{{agent.name}}` ... are filled in when inserted."""
+
+    title = models.CharField(max_length=120)
+    text = models.TextField()
+    # None: every agent may use it; else only members of this team.
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class ConversationMerge(models.Model):
+    """`source` was folded into `target`: its messages and notes moved there."""
+
+    source = models.OneToOneField(Conversation, on_delete=models.CASCADE, related_name="merged_into")
+    target = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="merged_from")
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    merged_at = models.DateTimeField(auto_now_add=True)

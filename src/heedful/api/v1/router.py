@@ -11,7 +11,14 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
-from heedful.api.v1 import channels, contacts, conversations, events, messages  # noqa: E402
+from heedful.api.v1 import (  # noqa: E402
+    channels,
+    contacts,
+    conversations,
+    events,
+    messages,
+    reports,
+)
 
-for module in (channels, conversations, messages, contacts, events):
+for module in (channels, conversations, messages, contacts, events, reports):
     api.add_router("", module.router)

@@ -1,0 +1,92 @@
+"""Twilio channel: `/hooks/twilio/<channel>` for SMS, voice and status callbacks."""
+
+from __future__ import annotations
+
+import httpx
+
+from heedful.channels.base import (
+    OutboundRequest,
+    PermanentSendError,
+    ProviderReceipt,
+    ReauthRequired,
+    TemporarySendError,
+    WebhookAuthError,
+    WebhookRequest,
+)
+from heedful.channels.providers.twilio import inbound, signature
+from heedful.channels.registry import register
+
+DEFAULT_API = "https://api.twilio.com"
+_AUTH_ERRORS = {20003, 20005}  # authentication failed / account not active
+_TEMPORARY_ERRORS = {20429, 30001}  # too many requests / queue overflow
+_SAY = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you for calling. '
+        "Your call has been logged and an agent will get back to you.</Say></Response>")
+_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+@register
+class TwilioChannel:
+    key = "twilio"
+    family = "twilio"
+    identity_kind = "phone"
+    max_text_length = 1600  # Twilio's limit for one (concatenated) SMS
+    credential_keys = ("account_sid", "auth_token", "phone_number")
+
+    def handshake(self, channel, request: WebhookRequest):
+        return None
+
+    def verify(self, channel, request: WebhookRequest) -> None:
+        # Twilio signs the URL it called; behind a proxy set the channel's `webhook_url`.
+        url = channel.settings.get("webhook_url") or request.url
+        params = inbound.form(request.body)
+        if not signature.valid(channel.credential("auth_token"), url, params,
+                               request.header("x-twilio-signature")):
+            raise WebhookAuthError("X-Twilio-Signature does not match")
+
+    def event_key(self, channel, request: WebhookRequest) -> str:
+        return inbound.event_key(inbound.form(request.body))
+
+    def parse(self, channel, raw: bytes, content_type: str = ""):
+        return inbound.parse(raw)
+
+    def acknowledge(self, channel, request: WebhookRequest, event_id: int):
+        """TwiML: a spoken notice for calls, an empty response (no auto-reply) for SMS."""
+        is_call = inbound.kind(inbound.form(request.body)) == "call"
+        speak = is_call and inbound.form(request.body).get("CallStatus") == "ringing"
+        return 200, "text/xml", _SAY if speak else _EMPTY
+
+    def private_thread_key(self, channel, payload: dict) -> str:
+        return f"sms:{payload['to']}"
+
+    def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
+        sid = channel.credential("account_sid")
+        base = channel.settings.get("api_base_url") or DEFAULT_API
+        data = {"To": request.payload.get("to", ""), "From": channel.credential("phone_number"),
+                "Body": request.text}
+        if channel.settings.get("status_callback_url"):
+            data["StatusCallback"] = channel.settings["status_callback_url"]
+        try:
+            response = httpx.post(f"{base}/2010-04-01/Accounts/{sid}/Messages.json", data=data,
+                                  auth=(sid, channel.credential("auth_token")), timeout=15.0)
+        except httpx.HTTPError as exc:
+            raise TemporarySendError(f"Twilio unreachable: {type(exc).__name__}") from exc
+        return _receipt(response)
+
+
+def _receipt(response: httpx.Response) -> ProviderReceipt:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.status_code < 300:
+        return ProviderReceipt(provider_message_id=str(body.get("sid", "")),
+                               status=inbound.MESSAGE_STATUS.get(body.get("status", ""), "sent"), raw=body)
+    code = body.get("code")
+    detail = f"Twilio {response.status_code} (code {code}): {body.get('message', '')}"
+    if response.status_code == 401 or code in _AUTH_ERRORS:
+        raise ReauthRequired(detail, provider_status=str(code or response.status_code))
+    if response.status_code == 429 or response.status_code >= 500 or code in _TEMPORARY_ERRORS:
+        retry_after = response.headers.get("Retry-After")
+        raise TemporarySendError(detail, retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+                                 provider_status=str(code or response.status_code))
+    raise PermanentSendError(detail, provider_status=str(code or response.status_code))

@@ -62,7 +62,6 @@ HEEDFUL_PROVIDERS = [
         "heedful.channels.providers.meta,"
         "heedful.channels.providers.whatsapp,"
         "heedful.channels.providers.twilio,"
-        "heedful.channels.providers.webchat,"
         "heedful.channels.providers.api",
     ).split(",")
     if p
@@ -160,7 +159,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 import warnings  # noqa: E402
 
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 
 HEEDFUL_MAX_ATTACHMENT_BYTES = int(os.environ.get("HEEDFUL_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024))
 HEEDFUL_MAX_WEBHOOK_BYTES = int(os.environ.get("HEEDFUL_MAX_WEBHOOK_BYTES", 40 * 1024 * 1024))
@@ -179,5 +178,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HEEDFUL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # The SMTP server library logs every recipient address at INFO: personal data stays out.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "mail.log": {"level": "WARNING"},
+                "httpx": {"level": "WARNING"}},
 }

@@ -19,8 +19,7 @@ from heedful.ingestion.store import store_event
 
 DEMO_USERS = {"admin": ("heedful-admin", Role.ADMIN), "agent": ("heedful-agent", Role.AGENT)}
 SUPPORT_ADDRESS = "support@demo.heedful.test"
-# Other channels' seeders append themselves here: f(users, stdout) -> None.
-EXTRA_SEEDERS: list = []
+DEMO_TWITTER_ID = "900000001"
 
 
 def ensure_users() -> dict:
@@ -48,6 +47,21 @@ def ensure_email_channel(smtp_port: int) -> Channel:
             credentials={"address": SUPPORT_ADDRESS, "inbound_token": Channel.new_token(),
                          "smtp_host": "127.0.0.1", "smtp_port": str(smtp_port)},
         )
+    return channel
+
+
+def ensure_twitter_channel(api_base_url: str) -> Channel:
+    """The brand's X account; replies go to a local fake of the X API (no network here)."""
+    channel = Channel.objects.filter(provider="twitter", name="Brand on X").first()
+    if channel is None:
+        channel = Channel.objects.create(
+            provider="twitter", name="Brand on X", team=Team.objects.get(slug="social"),
+            credentials={"user_id": DEMO_TWITTER_ID, "screen_name": "HeedfulDemo",
+                         "consumer_key": Channel.new_token(), "consumer_secret": Channel.new_token(),
+                         "access_token": Channel.new_token(), "access_token_secret": Channel.new_token()},
+        )
+    channel.settings = {**channel.settings, "api_base_url": api_base_url}
+    channel.save(update_fields=["settings"])
     return channel
 
 

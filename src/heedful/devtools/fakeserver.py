@@ -72,7 +72,8 @@ class FakeProviderServer:
         return f"http://{host}:{port}"
 
     def start(self) -> FakeProviderServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
         self._thread.start()
         return self
 

@@ -24,6 +24,7 @@ from heedful.core.clock import now
 from heedful.ingestion.models import InboundEvent
 
 log = logging.getLogger(__name__)
+IDLE_SECONDS = 2.0
 
 
 @dataclass
@@ -58,7 +59,13 @@ class GroupCommitWriter:
                 self._thread.start()
 
     def _collect(self) -> list[Pending]:
-        batch = [self._queue.get()]
+        while True:
+            try:
+                batch = [self._queue.get(timeout=IDLE_SECONDS)]
+                break
+            except queue.Empty:
+                connection.close()  # idle: give the connection back to the database
+
         deadline = time.monotonic() + self.max_wait
         while len(batch) < self.max_batch:
             remaining = deadline - time.monotonic()

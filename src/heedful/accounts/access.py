@@ -1,8 +1,20 @@
 """The permission gates. Every view, API endpoint, search and export reads through these.
 
 An object the user may not read is reported as missing (NotFound), so no path reveals that it
-exists. Admins read everything; analysts read no conversation text; everyone else reads the
-conversations of their teams' channels, their teams' conversations, and those assigned to them.
+exists. One gate per object type:
+
+- conversations: `conversations_for`, `access_conversation`
+- messages (and their attachments): `messages_for` (the conversation gate underneath)
+- contacts: `contacts_for`, `access_contact`; link suggestions: `access_suggestion`
+- everything else (inbound events, audit log, teams and roles, full exports, erasure): admins.
+
+Roles:
+- admin: everything.
+- supervisor, agent, community moderator: the conversations of their teams (a conversation's
+  own team when it has one, else its channel's team) and those assigned to them, and the
+  contacts of those conversations. A supervisor may also open any other contact's page (not its
+  other teams' conversations); each such cross-team read is written to the audit log.
+- analyst: aggregates only; no conversation, message or contact is readable (all 404).
 """
 
 from __future__ import annotations
@@ -10,9 +22,12 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from heedful.accounts.models import Role
-from heedful.contacts.models import Contact
-from heedful.conversations.models import Conversation
+from heedful.audit.actions import record as audit
+from heedful.contacts.models import Contact, LinkSuggestion
+from heedful.conversations.models import Conversation, Message
 from heedful.core.errors import NotFound
+
+TEXT_READERS = {Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.MODERATOR}
 
 
 def role_of(user) -> str:
@@ -33,37 +48,96 @@ def sees_everything(user) -> bool:
     return role_of(user) == Role.ADMIN
 
 
+def reads_text(user) -> bool:
+    """May this user read any conversation, message or contact at all (analysts may not)."""
+    return role_of(user) in TEXT_READERS
+
+
+def require_text_reader(user) -> None:
+    """For list and search endpoints: analysts and strangers get the same 404 as a missing object."""
+    if not reads_text(user):
+        raise NotFound("not found")
+
+
 def conversations_for(user) -> QuerySet[Conversation]:
     qs = Conversation.objects.all()
     role = role_of(user)
     if role == Role.ADMIN:
         return qs
-    if not role or role == Role.ANALYST:
+    if role not in TEXT_READERS:
         return qs.none()
     teams = team_ids(user)
-    return qs.filter(Q(team_id__in=teams) | Q(channel__team_id__in=teams) | Q(assignee=user))
+    return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True, channel__team_id__in=teams) | Q(assignee=user))
+
+
+def messages_for(user) -> QuerySet[Message]:
+    if sees_everything(user):
+        return Message.objects.all()
+    return Message.objects.filter(conversation__in=conversations_for(user))
 
 
 def contacts_for(user) -> QuerySet[Contact]:
+    """Contacts with a conversation this user may read, and the contacts merged into those."""
     if sees_everything(user):
         return Contact.objects.all()
+    if not reads_text(user):
+        return Contact.objects.none()
     visible = conversations_for(user).values("contact_id")
-    return Contact.objects.filter(pk__in=visible)
+    return Contact.objects.filter(Q(pk__in=visible) | Q(merged_into__in=visible))
 
 
 def access_conversation(user, conversation_id) -> Conversation:
-    conversation = conversations_for(user).select_related("channel", "contact", "assignee", "team").filter(pk=conversation_id).first()
+    conversation = (conversations_for(user).select_related("channel", "contact", "assignee", "team")
+                    .filter(pk=conversation_id).first())
     if conversation is None:
         raise NotFound("conversation not found")
     return conversation
 
 
-def access_contact(user, contact_id) -> Contact:
+def access_contact(user, contact_id, *, write: bool = False) -> Contact:
+    """The contact, if this user may read it (`write=True`: change it). A supervisor's read of a
+    contact outside their teams is allowed and audited; changes stay within their teams."""
     contact = contacts_for(user).filter(pk=contact_id).first()
+    if contact is None and not write and role_of(user) == Role.SUPERVISOR:
+        contact = Contact.objects.filter(pk=contact_id).first()
+        if contact is not None:
+            audit(user, "contact.cross_team_read", "contact", contact.pk)
     if contact is None:
         raise NotFound("contact not found")
     return contact
 
 
+def access_suggestion(user, suggestion_id) -> LinkSuggestion:
+    """A link suggestion, if this user may read both contacts it would join."""
+    visible = contacts_for(user).values("pk")
+    suggestion = (LinkSuggestion.objects.select_related("contact", "other")
+                  .filter(pk=suggestion_id, contact__in=visible)
+                  .filter(Q(other__isnull=True) | Q(other__in=visible)).first())
+    if suggestion is None:
+        raise NotFound("suggestion not found")
+    return suggestion
+
+
 def can_manage_channels(user) -> bool:
     return role_of(user) == Role.ADMIN
+
+
+def can_manage_teams(user) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def can_read_audit(user) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def can_export_contacts(user) -> bool:
+    """A privacy export holds every channel's conversations, so only a see-everything role."""
+    return role_of(user) == Role.ADMIN
+
+
+def can_erase_contacts(user) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def can_read_reports(user) -> bool:
+    return role_of(user) in {Role.ADMIN, Role.SUPERVISOR, Role.ANALYST}

@@ -96,6 +96,8 @@ class StatusUpdate:
     error: str = ""
     at: datetime | None = None
     watermark: datetime | None = None  # Messenger: everything sent before this is delivered/read
+    # Whose watermark it is (the customer's handle); None applies it to the whole channel.
+    recipient: Handle | None = None
 
 
 @dataclass

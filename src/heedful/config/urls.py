@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/channels/<int:channel_id>/messages", webhook, {"family": "api"}, name="api-channel-inbound"),
     path("api/v1/", api.urls),
     path("hooks/<str:family>/<int:channel_id>", webhook, name="webhook"),
+    path("contacts/", include("heedful.contacts.urls")),
     path("", include("heedful.web.urls")),
 ]

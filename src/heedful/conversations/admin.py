@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from heedful.conversations.models import Conversation, Message, Note
+from heedful.conversations.models import CannedResponse, Conversation, Label, Message, Note
 
 
 @admin.register(Conversation)
@@ -18,3 +18,5 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Note)
+admin.site.register(Label)
+admin.site.register(CannedResponse)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from heedful.conversations.models import Conversation, Direction, Message, Status
+from heedful.core.bulk_update import update_rows
 from heedful.events import names
 from heedful.events.dispatcher import emit
 
@@ -88,7 +89,7 @@ class ConversationBatch:
             Conversation.objects.bulk_create(self.new)
         existing = [c for c in self.touched.values() if c not in self.new]
         if existing:
-            Conversation.objects.bulk_update(existing, _COUNTER_FIELDS)
+            update_rows(existing, _COUNTER_FIELDS)
         messages = [m for m, _ in self.messages]
         for message in messages:
             message.conversation_id = message.conversation.pk

@@ -100,7 +100,7 @@ def start_sweeper(interval: float = 5.0) -> None:
     def loop():
         stop = threading.Event()
         while not stop.wait(interval):
-            for name in ("heedful.ingestion.sweep", "heedful.outbound.sweep"):
+            for name in ("heedful.ingestion.sweep", "heedful.outbound.sweep", "heedful.conversations.wake_snoozed"):
                 if name in _registry:
                     _ensure_thread()
                     _queue.put((name, ()))

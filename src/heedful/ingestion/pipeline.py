@@ -19,9 +19,12 @@ from django.db import connection, transaction
 
 from heedful.channels import registry
 from heedful.channels.base import InboundMessage, ParsedEvent
+from heedful.contacts import erasure, linking
 from heedful.contacts.actions import resolve_identities
+from heedful.contacts.normalize import handle as normalized_handle
 from heedful.conversations import bulk, delivery
 from heedful.conversations.models import Conversation, Delivery, Message
+from heedful.core.bulk_update import update_rows
 from heedful.core.clock import backoff, now
 from heedful.events import names
 from heedful.events.dispatcher import emit
@@ -66,7 +69,7 @@ def party(msg: InboundMessage):
 
 def enrich(msg: InboundMessage) -> dict:
     display = msg.display_text if msg.display_text is not None else msg.text
-    display = redact(display)
+    display = redact(display, public=msg.public)
     return {"display_text": display, "sentiment": polarity(display) if msg.direction == "in" else None}
 
 
@@ -122,6 +125,7 @@ class ChannelBatch:
         self.seen = set(Message.objects.filter(channel=channel, provider_message_id__in=ids)
                         .values_list("provider_message_id", flat=True))
         self.identities = resolve_identities([p for _, m in messages if (p := party(m))])
+        self.messages = messages = erasure.screened(messages, self._identity)  # erased senders
         reply_ids = {r for _, m in messages for r in m.reply_to_ids if r}
         by_reply = dict(Message.objects.filter(channel=channel, provider_message_id__in=reply_ids)
                         .values_list("provider_message_id", "conversation_id"))
@@ -178,6 +182,7 @@ class ChannelBatch:
         return conversation
 
     def run(self, outcomes: dict[int, Outcome]) -> None:
+        stored = []
         for event_id, msg in self.messages:
             outcome = outcomes[event_id]
             pid = msg.provider_message_id
@@ -193,12 +198,19 @@ class ChannelBatch:
             route(conversation, identity, msg, enriched["sentiment"])
             outcome.created.append(self.batch.append(conversation, msg.attachments,
                                                      **message_fields(identity, msg, enriched)))
+            stored.append((identity, msg))
         self.batch.flush(attachment_store.save_all)
+        for identity, msg in stored:  # join the handles a message reveals (contacts/linking.py)
+            linking.after_message(self.channel, identity, msg)
 
 
 def apply_status(channel, status) -> int:
     if status.watermark is not None:  # Messenger: everything sent up to the watermark
         messages = Message.objects.filter(channel=channel, direction="out", sent_at__lte=status.watermark)
+        if status.recipient is not None:  # only what was sent to this customer
+            who = status.recipient
+            messages = messages.filter(conversation__contact__identities__kind=who.kind,
+                                       conversation__contact__identities__handle=normalized_handle(who.kind, who.handle))
         messages = messages.exclude(delivery_status__in=[Delivery.READ, Delivery.FAILED])[:500]
     else:
         messages = Message.objects.filter(channel=channel, provider_message_id=status.provider_message_id)
@@ -308,7 +320,7 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
         good = [e for e in events if e.pk in parsed]
         if good:
             _apply_isolated(good, parsed)
-        InboundEvent.objects.bulk_update(events, _FIELDS)
+        update_rows(events, _FIELDS)
     counts: dict[str, int] = {}
     for event in events:
         counts[event.status] = counts.get(event.status, 0) + 1

@@ -21,13 +21,6 @@ def sweep() -> int:
 @shared_task(name="heedful.ingestion.poll_mailboxes")
 @jobs.job("heedful.ingestion.poll_mailboxes")
 def poll_mailboxes() -> int:
-    from heedful.channels import registry
-    from heedful.channels.models import Channel, ChannelStatus
+    from heedful.ingestion import polling
 
-    polled = 0
-    for channel in Channel.objects.filter(status=ChannelStatus.ACTIVE):
-        provider = registry.get(channel.provider)
-        poll = getattr(provider, "poll", None)
-        if poll is not None:
-            polled += poll(channel)
-    return polled
+    return polling.poll_all()

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RealtimeConfig(AppConfig):
     name = "heedful.realtime"
     label = "realtime"
+
+    def ready(self):
+        from heedful.realtime import notices
+
+        notices.register()

@@ -1,7 +1,43 @@
-from django.urls import path
+from django.urls import include, path
 
-from heedful.web import views
+from heedful.web.views import attachments, auth, commands, conversation, home, inbox
+
+conversation_commands = [
+    ("reply", commands.reply),
+    ("note", commands.note),
+    ("resolve", commands.resolve),
+    ("reopen", commands.reopen),
+    ("snooze", commands.snooze_view),
+    ("assign", commands.assign),
+    ("team", commands.team),
+    ("priority", commands.priority),
+    ("labels", commands.set_labels),
+    ("move-to-private", commands.move_to_private),
+    ("merge", commands.merge_into),
+    ("typing", commands.typing),
+]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("password/", auth.password_change, name="password_change"),
+    path("password/done/", auth.password_change_done, name="password_change_done"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/rows/<int:conversation_id>/", inbox.row, name="inbox-row"),
+    path("inbox/filters/", inbox.save_filter, name="inbox-save-filter"),
+    path("inbox/filters/<int:filter_id>/delete/", inbox.delete_filter, name="inbox-delete-filter"),
+    path("conversations/<int:conversation_id>/", conversation.conversation_page, name="conversation"),
+    path("conversations/<int:conversation_id>/older/", conversation.older, name="conversation-older"),
+    path("conversations/<int:conversation_id>/chrome/", conversation.chrome_partial, name="conversation-chrome"),
+    path("conversations/<int:conversation_id>/messages/<int:message_id>/", conversation.message_partial,
+         name="conversation-message"),
+    path("conversations/<int:conversation_id>/messages/<int:message_id>/retry/", commands.retry_delivery,
+         name="conversation-message-retry"),
+    path("conversations/<int:conversation_id>/notes/<int:note_id>/", conversation.note_partial,
+         name="conversation-note"),
+    *[path(f"conversations/<int:conversation_id>/{name}/", view, name=f"conversation-{name}")
+      for name, view in conversation_commands],
+    path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
+    path("realtime/", include("heedful.realtime.urls")),
 ]

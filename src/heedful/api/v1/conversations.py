@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from ninja import Router, Schema, Status
 
-from heedful.accounts.access import access_conversation, conversations_for
+from heedful.accounts.access import access_conversation, conversations_for, require_text_reader
 from heedful.accounts.models import Team
 from heedful.api.v1 import serializers
 from heedful.api.v1.pagination import paginate
@@ -54,6 +54,7 @@ def _filtered(request):
 
 @router.get("/conversations")
 def list_conversations(request):
+    require_text_reader(request.auth)  # analysts read reports, never conversation lists
     return paginate(request, _filtered(request), serializers.conversation)
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from ninja import Router
 
-from heedful.accounts.access import conversations_for
+from heedful.accounts.access import messages_for, require_text_reader
 from heedful.api.v1 import serializers
 from heedful.api.v1.pagination import paginate
-from heedful.conversations.models import Message
 
 router = Router(tags=["messages"])
 
 
 @router.get("/messages")
 def list_messages(request, provider_message_id: str = "", conversation: int | None = None):
-    qs = Message.objects.filter(conversation__in=conversations_for(request.auth))
+    require_text_reader(request.auth)
+    qs = messages_for(request.auth)
     if provider_message_id:
         qs = qs.filter(provider_message_id=provider_message_id)
     if conversation:

@@ -12,13 +12,15 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 from heedful.api.v1 import (  # noqa: E402
+    audit,
     channels,
     contacts,
     conversations,
     events,
     messages,
     reports,
+    teams,
 )
 
-for module in (channels, conversations, messages, contacts, events, reports):
+for module in (channels, conversations, messages, contacts, events, reports, teams, audit):
     api.add_router("", module.router)

@@ -1,0 +1,89 @@
+"""Targets checked against results, and the short table printed at the end of a run."""
+
+from __future__ import annotations
+
+from bench.config import TARGETS
+
+
+def dig(results: dict, path: str):
+    value = results
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def check_targets(results: dict) -> list[dict]:
+    checked = []
+    for path, (op, target) in TARGETS.items():
+        value = dig(results, path)
+        if value is None:
+            checked.append({"metric": path, "value": None, "target": f"{op} {target}", "met": None})
+            continue
+        met = {">=": value >= target, "<=": value <= target, "<": value < target}[op]
+        entry = {"metric": path, "value": value, "target": f"{op} {target}", "met": met}
+        if not met:
+            entry["missed_by"] = (f"{100 * (target - value) / target:.0f}% below" if op == ">="
+                                  else f"{value / target:.1f}x the limit")
+        checked.append(entry)
+    return checked
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def rows(results: dict) -> list[tuple[str, str, str]]:
+    """(figure, value, target or note) for the table, in reading order."""
+    targets = {t["metric"]: t for t in results.get("targets", [])}
+
+    def target(path: str) -> str:
+        t = targets.get(path)
+        if not t:
+            return ""
+        verdict = {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
+        return f"{t['target']} ({verdict})"
+
+    out = []
+    for path, label in [
+        ("ingest.accepted_webhooks_per_s", "ingest: webhooks accepted/s (max load)"),
+        ("ingest.processed_messages_per_s", "ingest: messages processed/s (max load)"),
+        ("ingest.max.receipt_to_visible_ms.p99", "ingest: receipt->visible p99 ms (max load)"),
+        ("ingest.paced.receipt_to_visible_ms.p50", "ingest: receipt->visible p50 ms (500/s)"),
+        ("ingest.paced.receipt_to_visible_ms.p95", "ingest: receipt->visible p95 ms (500/s)"),
+        ("ingest.paced.receipt_to_visible_ms.p99", "ingest: receipt->visible p99 ms (500/s)"),
+        ("ingest.paced_on_loaded_desk.receipt_to_visible_ms.p99", "ingest: p99 ms at 500/s on the loaded desk"),
+        ("ingest.max.memory_peak_mb.web", "memory: web peak RSS MB (all processes)"),
+        ("ingest.max.memory_peak_mb.worker", "memory: worker peak RSS MB (all processes)"),
+        ("live.receipt_to_event_ms.p50", "live: receipt->agent event p50 ms"),
+        ("live.receipt_to_event_ms.p99", "live: receipt->agent event p99 ms"),
+        ("desk.inbox_p95_ms", "desk: inbox pages, worst p95 ms"),
+        ("desk.conversation_p95_ms", "desk: conversation pages, worst p95 ms"),
+        ("desk.search_p95_ms", "desk: search, worst p95 ms"),
+        ("desk.reports_p95_ms", "desk: reports, worst p95 ms"),
+        ("copy.copy_rows_per_s", "COPY ceiling rows/s"),
+        ("copy.ratio_copy_to_heedful", "COPY / Heedful processed (x)"),
+        ("peer.peer_messages_per_s", "peer: messages created/s"),
+        ("peer.ratio_heedful_to_peer_ingest", "Heedful / peer ingest (x)"),
+        ("peer.ratio_peer_to_heedful_list_p95", "peer list p95 / Heedful inbox p95 (x)"),
+    ]:
+        out.append((label, _fmt(dig(results, path)), target(path) or target(path.replace(".paced.", ".paced."))))
+    return out
+
+
+def table(results: dict) -> str:
+    lines = [f"Heedful benchmark ({results.get('mode')}, {results.get('date')}, {results.get('elapsed_s')} s)"]
+    body = rows(results)
+    width = max(len(r[0]) for r in body)
+    for label, value, target in body:
+        lines.append(f"  {label.ljust(width)}  {value.rjust(12)}  {target}")
+    for name, error in (results.get("errors") or {}).items():
+        lines.append(f"  ERROR in {name}: {error}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,73 @@
+"""The email channel: inbound by webhook (raw RFC 822) or IMAP polling, outbound by SMTP."""
+
+from __future__ import annotations
+
+import hmac
+from typing import ClassVar
+
+from heedful.channels.base import (
+    OutboundRequest,
+    ParsedEvent,
+    PermanentSendError,
+    ProviderReceipt,
+    ReauthRequired,
+    WebhookAuthError,
+    WebhookRequest,
+)
+from heedful.channels.providers.email import imap, inbound, outgoing, smtp
+from heedful.channels.registry import register
+
+
+@register
+class EmailProvider:
+    key: ClassVar[str] = "email"
+    family: ClassVar[str] = "email"
+    identity_kind: ClassVar[str] = "email"
+    max_text_length: ClassVar[int | None] = None
+    credential_keys: ClassVar[tuple[str, ...]] = (
+        "address", "inbound_token", "imap_host", "imap_port", "imap_user", "imap_password",
+        "smtp_host", "smtp_port", "smtp_user", "smtp_password",
+    )
+
+    def handshake(self, channel, request: WebhookRequest):
+        return None
+
+    def verify(self, channel, request: WebhookRequest) -> None:
+        expected = str((channel.credentials or {}).get("inbound_token") or "")
+        scheme, _, token = request.header("authorization").strip().partition(" ")
+        if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(
+                token.strip().encode(), expected.encode()):
+            raise WebhookAuthError("missing or wrong bearer token")
+
+    def event_key(self, channel, request: WebhookRequest) -> str:
+        return inbound.event_key(request.body)
+
+    def parse(self, channel, raw: bytes, content_type: str = "") -> ParsedEvent:
+        return inbound.parse_mail(raw, own_address=str((channel.credentials or {}).get("address") or ""))
+
+    def fetch_new(self, channel, cursor: dict) -> tuple[list[tuple[str, bytes]], dict]:
+        """New mail in the channel's IMAP folder after `cursor`; see imap.fetch_new."""
+        return imap.fetch_new(channel, cursor)
+
+    def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
+        creds, opts = channel.credentials or {}, channel.settings or {}
+        address = str(creds.get("address") or "")
+        host = str(creds.get("smtp_host") or "")
+        if not address or not host:
+            raise ReauthRequired("the email channel needs an address and smtp_host to send")
+        to = str(request.payload.get("to") or "")
+        if "@" not in to:
+            raise PermanentSendError("no email address to reply to")
+        try:
+            mail = outgoing.build(request, address, str(opts.get("from_name") or ""))
+        except (ValueError, TypeError) as exc:  # e.g. a line break smuggled into a header
+            raise PermanentSendError(f"cannot build the mail: {exc}") from exc
+        port = int(creds.get("smtp_port") or 587)
+        smtp.deliver(
+            mail, host=host, port=port, user=str(creds.get("smtp_user") or ""),
+            password=str(creds.get("smtp_password") or ""),
+            use_starttls=bool(opts.get("smtp_starttls", port == 587)),
+            timeout=float(opts.get("smtp_timeout", 30)),
+            retry_after=float(opts.get("smtp_retry_seconds", smtp.DEFAULT_RETRY_AFTER)),
+        )
+        return ProviderReceipt(provider_message_id=mail["Message-ID"], status="sent")

@@ -1,0 +1,103 @@
+"""Where a Facebook or Instagram reply goes, and the messaging windows that apply to it.
+
+A reply in a public conversation answers the customer's comment in public. A private reply in
+a public conversation (move to private) is Meta's "private reply": a message sent to the
+comment's author, addressed by the comment id. Everything else is a direct message to the
+customer's page-scoped id (taken from the DM thread key once there is one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from heedful.channels.base import OutboundRequest, PermanentSendError, ProviderReceipt
+from heedful.channels.providers.meta import graph_client
+from heedful.channels.providers.meta.graph_webhook import as_str, from_iso
+from heedful.core.errors import ValidationError
+
+STANDARD_WINDOW = timedelta(hours=24)  # free replies after the customer's last message
+HUMAN_AGENT_WINDOW = timedelta(days=7)  # with the HUMAN_AGENT tag (and for private replies)
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str  # comment | private_reply | dm
+    target: str  # the comment to answer, or the recipient
+    field: str = "id"  # Send API recipient field: id, comment_id or post_id
+
+
+def route(payload: dict, dm_prefix: str) -> Route:
+    meta = payload.get("reply_to_metadata") or {}
+    kind = meta.get("meta_kind")
+    reply_to = str(payload.get("reply_to_id") or "")
+    thread_key = str(payload.get("thread_key") or "")
+    in_dm_thread = thread_key.startswith(f"{dm_prefix}:")
+    if payload.get("public"):
+        target = _comment_target(meta, reply_to)
+        if not target:
+            raise PermanentSendError("nothing to reply to: the conversation has no customer comment")
+        return Route("comment", target)
+    if kind in ("comment", "post") and reply_to and not in_dm_thread:
+        return Route("private_reply", reply_to, "comment_id" if kind == "comment" else "post_id")
+    recipient = thread_key.split(":", 1)[1] if in_dm_thread else str(payload.get("to") or "")
+    if not recipient:
+        raise PermanentSendError("no recipient: the conversation has no customer id on this channel")
+    return Route("dm", recipient)
+
+
+def send(channel, request: OutboundRequest, *, dm_prefix: str, comment_edge: str, account: str,
+         token: str, platform: str) -> ProviderReceipt:
+    """Send one reply: on the comment edge (`comments`/`replies`) or through the Send API."""
+    if not request.text:
+        raise PermanentSendError(f"only text replies are supported on {platform}")
+    route_ = route(request.payload, dm_prefix)
+    key = request.idempotency_key
+    if route_.kind == "comment":
+        path = f"{graph_client.node(route_.target, 'comment id')}/{comment_edge}"
+        answer = graph_client.post(channel, path, {"message": request.text}, token=token, idempotency_key=key)
+        return ProviderReceipt(as_str(answer.get("id")), raw=answer)
+    body = {"recipient": {route_.field: route_.target}, **send_fields(route_, request.payload),
+            "message": {"text": request.text}}
+    path = f"{graph_client.node(account or 'me', 'account id')}/messages"
+    answer = graph_client.post(channel, path, body, token=token, idempotency_key=key)
+    return ProviderReceipt(as_str(answer.get("message_id")), raw=answer)
+
+
+def _comment_target(meta: dict, reply_to: str) -> str:
+    """Comments nest one level deep: an answer to a reply goes under the same top comment."""
+    parent, post = str(meta.get("parent_id") or ""), str(meta.get("post_id") or "")
+    if meta.get("meta_kind") == "comment" and parent and parent != post:
+        return parent
+    return reply_to
+
+
+def send_fields(route_: Route, payload: dict) -> dict:
+    """`messaging_type` (and tag) for the Send API body."""
+    if route_.kind != "dm":
+        return {}
+    last = from_iso(payload.get("last_inbound_at"))
+    if last is not None and datetime.now(UTC) - last > STANDARD_WINDOW:
+        # A person answers after the standard window: Meta allows this for 7 days with the tag.
+        return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+    return {"messaging_type": "RESPONSE"}
+
+
+def check(payload: dict, text: str, *, dm_prefix: str, platform: str, limit: int,
+          unit: str = "characters") -> None:
+    """Refuse, before queueing, a private reply Meta would reject (too long, window closed)."""
+    try:
+        route_ = route(payload, dm_prefix)
+    except PermanentSendError as exc:
+        raise ValidationError(str(exc)) from None
+    if route_.kind == "comment":
+        return
+    size = len(text.encode()) if unit == "bytes" else len(text)
+    if size > limit:
+        raise ValidationError(f"a {platform} private message is at most {limit} {unit}")
+    last = from_iso(payload.get("last_inbound_at"))
+    if last is not None and datetime.now(UTC) - last > HUMAN_AGENT_WINDOW:
+        raise ValidationError(
+            f"the 7-day reply window closed: the customer last wrote on {last:%Y-%m-%d %H:%M} UTC, "
+            f"and {platform} delivers no private message from the brand until they write again")
+

@@ -1,0 +1,224 @@
+"""Link a customer's handles into one contact: automatically on exact, verified keys, otherwise by
+suggestions an agent confirms or dismisses.
+
+Automatic (a merge, recorded and undoable, or a new identity on the sender's contact):
+- an email the brand vouches for: `metadata["verified_email"]` (a logged-in widget visitor) or
+  `metadata["email"]` from a channel that authenticates its sender (the API channel, whose
+  messages come from the brand's own back end; a channel may opt in or out with the setting
+  `trust_sender_email`);
+- an email customers give as their own in a private message ("my email is ann@example.com");
+- the same phone number under another kind (handled when the identity is created, actions.py).
+A link that would join two different accounts of one social network becomes a suggestion.
+
+Suggested (never merged without an agent): the same name with a similar handle, an email in a
+public post, someone else's email mentioned in a private message.
+
+`after_message` is the pipeline's hook, called once per stored inbound message; it costs no
+query unless the message carries an email or its sender is new.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from heedful.audit.actions import record as audit
+from heedful.contacts import merging, normalize
+from heedful.contacts.actions import add_identity, blocked_identity
+from heedful.contacts.models import Contact, Identity, LinkSuggestion, SuggestionStatus
+from heedful.core.clock import now
+from heedful.core.errors import ValidationError
+
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])")
+# Words that, shortly before an address, say it is the writer's own.
+OWN = re.compile(r"\b(?:my|i'?m|i am|this is|it'?s|me at|me on|me via|reach me|email me|e-mail me|write me)\b[^@\n]{0,30}$", re.I)
+TRUSTED_EMAIL_KINDS = {"api"}  # identities asserted by the brand's own authenticated back end
+ONE_ACCOUNT_KINDS = {"twitter", "facebook", "instagram", "forum"}
+
+
+def after_message(channel, identity, msg) -> None:
+    """Link what one stored inbound message tells about its sender. Call inside the transaction."""
+    if identity is None or identity.blocked or msg.direction != "in" or msg.automated:
+        return
+    trusted = _trusted_emails(channel, identity, msg.metadata or {})
+    text = msg.text or ""
+    if not trusted and "@" not in text and not getattr(identity, "is_new", False):
+        return
+    is_new = getattr(identity, "is_new", False)
+    identity = Identity.objects.select_related("contact").get(pk=identity.pk)  # earlier merges
+    for email in trusted:
+        link_email(identity, email, reason="verified email")
+    if "@" in text:
+        _emails_in_text(identity, text, public=msg.public, skip=set(trusted))
+    if is_new:
+        suggest_similar(Identity.objects.select_related("contact").get(pk=identity.pk))
+
+
+def _trusted_emails(channel, identity, metadata: dict) -> list[str]:
+    emails = []
+    if metadata.get("verified_email"):
+        emails.append(metadata["verified_email"])
+    trust = (channel.settings or {}).get("trust_sender_email", identity.kind in TRUSTED_EMAIL_KINDS)
+    if metadata.get("email") and trust:
+        emails.append(metadata["email"])
+    return [e for e in (_clean(x) for x in emails) if e]
+
+
+def _clean(value) -> str:
+    value = normalize.email(str(value))
+    return value if EMAIL.fullmatch(value) else ""
+
+
+def _emails_in_text(identity: Identity, text: str, *, public: bool, skip: set[str]) -> None:
+    own_handle = identity.handle if identity.kind == "email" else ""
+    for match in EMAIL.finditer(text):
+        email = _clean(match.group(0))
+        if not email or email in skip or email == own_handle:
+            continue
+        skip.add(email)
+        if not public and _declares_own(text, match):
+            link_email(identity, email, reason="email given in private message")
+            continue
+        owner = Identity.objects.select_related("contact").filter(kind="email", handle=email).first()
+        if owner is not None and owner.blocked:
+            continue
+        reason = "email in public post" if public else "email mentioned in private message"
+        if owner is not None:
+            suggest(live(identity.contact), other=live(owner.contact), reason=reason, evidence={"kind": "email"})
+        elif public and blocked_identity("email", email) is None:  # nobody has it: may be theirs
+            suggest(live(identity.contact), handle_kind="email", handle=email, reason=reason,
+                    evidence={"kind": "email"})
+
+
+def _declares_own(text: str, match: re.Match) -> bool:
+    if text.strip().strip(".!") == match.group(0):
+        return True
+    return bool(OWN.search(text[max(0, match.start() - 40):match.start()]))
+
+
+def live(contact: Contact) -> Contact:
+    """The contact a merged contact lives on now."""
+    for _ in range(20):
+        if not contact.merged_into_id:
+            return contact
+        contact = Contact.objects.get(pk=contact.merged_into_id)
+    return contact
+
+
+def link_email(identity: Identity, email: str, *, reason: str) -> None:
+    """The sender owns `email`: join the contact that has it, or give it to the sender's contact."""
+    contact = live(identity.contact)
+    owner = Identity.objects.select_related("contact").filter(kind="email", handle=email).first()
+    if owner is None:
+        if blocked_identity("email", email) is None:
+            added = add_identity(contact, "email", email, linked_via=reason)
+            audit(None, "contact.identity_linked", "contact", contact.pk, identity=added.pk, reason=reason)
+        return
+    if owner.blocked:
+        return
+    target = live(owner.contact)
+    if target.pk == contact.pk or target.erased_at or contact.erased_at:
+        return
+    if _conflicting(contact, target):
+        suggest(contact, other=target, reason="same email, different accounts", evidence={"kind": "email"})
+        return
+    merging.merge(None, contact, target, reason=reason)
+
+
+def _conflicting(a: Contact, b: Contact) -> bool:
+    """Both have an account on the same network, and not the same one: probably two people."""
+    mine = set(a.identities.filter(kind__in=ONE_ACCOUNT_KINDS).values_list("kind", "handle"))
+    theirs = set(b.identities.filter(kind__in=ONE_ACCOUNT_KINDS).values_list("kind", "handle"))
+    return bool({k for k, _ in mine} & {k for k, _ in theirs}) and not (mine & theirs)
+
+
+def suggest(contact: Contact, *, other: Contact | None = None, handle_kind: str = "", handle: str = "",
+            reason: str, evidence: dict | None = None) -> LinkSuggestion | None:
+    """Record a possible link once; a dismissed suggestion is not raised again."""
+    if other is not None and other.pk == contact.pk:
+        return None
+    if other is not None:
+        seen = LinkSuggestion.objects.filter(contact__in=[contact, other], other__in=[contact, other])
+    else:
+        if Identity.objects.filter(contact=contact, kind=handle_kind, handle=handle).exists():
+            return None
+        seen = LinkSuggestion.objects.filter(contact=contact, handle_kind=handle_kind, handle=handle)
+    if seen.exists():
+        return None
+    return LinkSuggestion.objects.create(contact=contact, other=other, handle_kind=handle_kind,
+                                         handle=handle, reason=reason[:40], evidence=evidence or {})
+
+
+def _stems(identities) -> set[str]:
+    stems = set()
+    for identity in identities:
+        if identity.blocked:
+            continue
+        for value in (identity.username, identity.handle):
+            if identity.kind == "email" and value == identity.handle:
+                value = value.split("@", 1)[0]
+            stem = re.sub(r"[^a-z0-9]", "", (value or "").lower())
+            if len(stem) >= 3 and not stem.isdigit():
+                stems.add(stem)
+    return stems
+
+
+def _similar(a: str, b: str) -> bool:
+    if a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)):
+        return True
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+def suggest_similar(identity: Identity) -> int:
+    """Same name and a similar handle on another contact: suggest, never merge."""
+    contact = live(identity.contact)
+    name = contact.name.strip()
+    if len(name) < 3 or name in (identity.handle, identity.username):
+        return 0
+    mine = _stems([identity])
+    if not mine:
+        return 0
+    candidates = (Contact.objects.filter(name__iexact=name, merged_into__isnull=True, erased_at__isnull=True)
+                  .exclude(pk=contact.pk).prefetch_related("identities").order_by("pk")[:20])
+    made = 0
+    for candidate in candidates:
+        theirs = _stems(candidate.identities.all())
+        if any(_similar(a, b) for a in mine for b in theirs):
+            made += suggest(contact, other=candidate, reason="similar name and handle",
+                            evidence={"kind": identity.kind}) is not None
+    return made
+
+
+def confirm(actor, suggestion: LinkSuggestion) -> LinkSuggestion:
+    """An agent says yes: merge the contacts (or add the handle). Call inside a transaction."""
+    suggestion = LinkSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if suggestion.status != SuggestionStatus.PENDING:
+        raise ValidationError(f"this suggestion was already {suggestion.status}")
+    contact = live(suggestion.contact)
+    detail = {"contact": contact.pk}
+    if suggestion.other_id:
+        other = live(suggestion.other)
+        if other.pk != contact.pk:
+            detail["merge"] = merging.merge(actor, contact, other, reason="confirmed suggestion").pk
+        detail["other"] = other.pk
+    else:
+        detail["identity"] = add_identity(contact, suggestion.handle_kind, suggestion.handle,
+                                          linked_via="confirmed suggestion").pk
+    suggestion.status, suggestion.decided_by, suggestion.decided_at = SuggestionStatus.CONFIRMED, actor, now()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    for side in (suggestion.contact, suggestion.other):
+        if side is not None:
+            side.refresh_from_db()  # the merge changed them under this object
+    audit(actor, "link.confirmed", "link_suggestion", suggestion.pk, reason=suggestion.reason, **detail)
+    return suggestion
+
+
+def dismiss(actor, suggestion: LinkSuggestion) -> LinkSuggestion:
+    if suggestion.status != SuggestionStatus.PENDING:
+        raise ValidationError(f"this suggestion was already {suggestion.status}")
+    suggestion.status, suggestion.decided_by, suggestion.decided_at = SuggestionStatus.DISMISSED, actor, now()
+    suggestion.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit(actor, "link.dismissed", "link_suggestion", suggestion.pk, contact=suggestion.contact_id,
+          other=suggestion.other_id)
+    return suggestion
+

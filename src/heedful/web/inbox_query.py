@@ -1,0 +1,180 @@
+"""What an inbox view lists: the gate's conversations, narrowed by view and filters, in
+priority then recency order, one keyset page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from heedful.accounts.access import conversations_for, team_ids
+from heedful.conversations import search
+from heedful.conversations.models import Conversation, Direction, Message, Priority, Status
+from heedful.core.clock import now
+from heedful.web import keyset
+
+VIEWS = {
+    "all": "All conversations",
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "teams": "My teams",
+    "public": "Public (social)",
+    "sla": "SLA at risk",
+}
+STATUSES = {"open": "Open", "pending": "Pending / snoozed", "resolved": "Resolved", "any": "Any status"}
+NEGATIVE = -0.05  # VADER's usual threshold for negative text
+PAGE_SIZE = 50
+ORDER = ("-priority", "-last_activity_at", "-id")
+KEY = ["priority", "last_activity_at", "id"]
+
+
+def sla_minutes() -> int:
+    """An open conversation is at risk once a customer waited this long with no reply."""
+    return int(getattr(settings, "HEEDFUL_SLA_REPLY_MINUTES", 60))
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    view: str = "all"
+    status: str = "open"
+    channel: int | None = None
+    team: int | None = None
+    label: int | None = None
+    priority: int | None = None
+    sentiment: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> InboxFilter:
+        priority = _int(params.get("priority"))
+        return cls(
+            view=params.get("view") if params.get("view") in VIEWS else "all",
+            status=params.get("status") if params.get("status") in STATUSES else "open",
+            channel=_int(params.get("channel")), team=_int(params.get("team")),
+            label=_int(params.get("label")),
+            priority=priority if priority in Priority.values else None,
+            sentiment="negative" if params.get("sentiment") == "negative" else "",
+            q=(params.get("q") or "").strip()[:200],
+        )
+
+    def params(self, **changes) -> dict:
+        """Non-default values as query parameters (what a bookmark or saved filter keeps)."""
+        current = replace(self, **changes)
+        default = InboxFilter()
+        return {f.name: getattr(current, f.name) for f in fields(self)
+                if getattr(current, f.name) != getattr(default, f.name)}
+
+    def querystring(self, **changes) -> str:
+        return urlencode(self.params(**changes))
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.params(view="all"))
+
+
+def awaiting_reply() -> Exists:
+    """True when no agent message came after the customer's last one."""
+    answered = Message.objects.filter(conversation=OuterRef("pk"), direction=Direction.OUT,
+                                      sent_at__gte=OuterRef("last_inbound_at"))
+    return ~Exists(answered)
+
+
+def conversations(user, f: InboxFilter) -> QuerySet[Conversation]:
+    qs = _by_view(user, conversations_for(user), f.view)
+    if f.status != "any" and f.view != "sla":
+        qs = qs.filter(status=f.status)
+    if f.channel:
+        qs = qs.filter(channel_id=f.channel)
+    if f.team:
+        qs = qs.filter(team_id=f.team)
+    if f.label:
+        qs = qs.filter(labels__id=f.label)
+    if f.priority is not None:
+        qs = qs.filter(priority=f.priority)
+    if f.sentiment == "negative":
+        qs = qs.filter(sentiment__lte=NEGATIVE)
+    if f.q:
+        qs = qs.filter(_text_match(f.q))
+    return qs
+
+
+def _by_view(user, qs: QuerySet, view: str) -> QuerySet:
+    if view == "mine":
+        return qs.filter(assignee=user)
+    if view == "unassigned":
+        return qs.filter(assignee__isnull=True)
+    if view == "teams":  # a conversation's own team, else its channel's (as the gate reads it)
+        teams = team_ids(user)
+        return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True, channel__team_id__in=teams))
+    if view == "public":
+        return qs.filter(public=True)
+    if view == "sla":
+        cutoff = now() - timedelta(minutes=sla_minutes())
+        return qs.filter(status=Status.OPEN, last_inbound_at__lte=cutoff).filter(awaiting_reply())
+    return qs
+
+
+def _text_match(q: str) -> Q:
+    """Message text (full-text on PostgreSQL), subject, customer name, or a #id."""
+    in_text = search.search_conversations(Conversation.objects.all(), q).values("pk")
+    matched = Q(pk__in=in_text) | Q(contact__name__icontains=q)
+    if q.lstrip("#").isdigit():
+        matched |= Q(pk=int(q.lstrip("#")))
+    return matched
+
+
+@dataclass
+class Page:
+    rows: list[Conversation]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def cursor_of(c: Conversation) -> str:
+    return keyset.encode(c.priority, c.last_activity_at, c.pk)
+
+
+def page(qs: QuerySet, *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> Page:
+    """One page after (or before) a cursor. Rows come with what an inbox row shows."""
+    qs = qs.select_related("channel", "contact", "assignee").prefetch_related("labels")
+    qs = qs.annotate(awaiting=awaiting_reply())
+    back = keyset.decode(before, int, datetime, int)
+    start = keyset.decode(after, int, datetime, int)
+    if back:
+        rows = list(keyset.row_compare(qs, KEY, ">", list(back)).order_by(*(o.lstrip("-") for o in ORDER))[:size + 1])
+        more_before = len(rows) > size
+        rows = rows[:size][::-1]
+        return Page(rows, cursor_of(rows[-1]) if rows else None,
+                    cursor_of(rows[0]) if rows and more_before else None)
+    if start:
+        qs = keyset.row_compare(qs, KEY, "<", list(start))
+    rows = list(qs.order_by(*ORDER)[:size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, cursor_of(rows[-1]) if more else None, cursor_of(rows[0]) if start and rows else None)
+
+
+def capped_count(qs: QuerySet, cap: int = 99) -> str:
+    n = qs.order_by()[:cap + 1].count()
+    return f"{cap}+" if n > cap else str(n)
+
+
+def sla_state(conversation: Conversation, awaiting: bool) -> dict | None:
+    """How long the customer has waited for an answer: ok, warn (half the target), breach."""
+    if conversation.status != Status.OPEN or not awaiting or not conversation.last_inbound_at:
+        return None
+    waited = now() - conversation.last_inbound_at
+    minutes = int(waited.total_seconds() // 60)
+    target = sla_minutes()
+    state = "breach" if minutes >= target else "warn" if minutes >= target / 2 else "ok"
+    return {"state": state, "minutes": minutes, "since": conversation.last_inbound_at, "target": target}

@@ -1,0 +1,1 @@
+"""Agent workspace views, one small module per page or family of commands."""

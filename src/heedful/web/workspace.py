@@ -1,0 +1,50 @@
+"""What the conversation page shows besides the thread: side panel, reply box, SLA state."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+
+from heedful.accounts.access import access_contact, conversations_for
+from heedful.accounts.models import Role, Team
+from heedful.conversations import canned
+from heedful.conversations.models import Conversation, ConversationMerge, Priority, Status
+from heedful.web import channels_ui, inbox_query
+
+HISTORY_SIZE = 30
+
+
+def agents():
+    """People a conversation can be assigned to (not read-only analysts)."""
+    users = get_user_model().objects.filter(is_active=True).select_related("profile")
+    return users.exclude(profile__role__in=[Role.ANALYST]).order_by("first_name", "username")
+
+
+def awaiting(conversation: Conversation) -> bool:
+    return Conversation.objects.filter(pk=conversation.pk).filter(inbox_query.awaiting_reply()).exists()
+
+
+def chrome_context(user, conversation: Conversation) -> dict:
+    """Header and side panel: status, assignment, labels, the customer and their history."""
+    contact = access_contact(user, conversation.contact_id)
+    history = (conversations_for(user).filter(contact=contact).select_related("channel")
+               .order_by("-last_activity_at")[:HISTORY_SIZE])
+    merged = ConversationMerge.objects.filter(source=conversation).select_related("target").first()
+    mergeable = [c for c in history if c.pk != conversation.pk and c.channel_id == conversation.channel_id
+                 and c.status != Status.RESOLVED] if merged is None else []
+    return {
+        "conversation": conversation, "contact": contact,
+        "identities": contact.identities.order_by("kind", "id"),
+        "history": history, "merged_into": merged.target if merged else None,
+        "mergeable": mergeable, "labels": conversation.labels.all(),
+        "agents": agents()[:300], "teams": Team.objects.order_by("name"), "priorities": Priority.choices,
+        "sla": inbox_query.sla_state(conversation, awaiting(conversation)),
+        "channel_ui": channels_ui.look(conversation.channel.provider),
+    }
+
+
+def reply_context(user, conversation: Conversation) -> dict:
+    responses = [
+        {"title": r.title, "text": canned.render(r.text, conversation, user)}
+        for r in canned.available_to(user)[:100]
+    ]
+    return {"canned": responses, "channel_ui": channels_ui.look(conversation.channel.provider)}

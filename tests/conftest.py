@@ -57,6 +57,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(transaction=True), append=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_cache():
+    """Ids are reused after each test's reset: never serve a previous test's channel."""
+    from heedful.channels import cache
+
+    cache.forget()
+    yield
+    cache.forget()
+
+
 @pytest.fixture
 def agent(db, django_user_model):
     from heedful.accounts.models import Profile, Role

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heedful.channels import registry
+from heedful.channels import cache, registry
 from heedful.channels.models import Channel, ChannelStatus
 from heedful.core.errors import ValidationError
 
@@ -34,4 +34,5 @@ def update(user, channel: Channel, *, name=None, credentials=None, settings=None
     if team is not None:
         channel.team_id = team
     channel.save()
+    cache.forget(channel.pk)  # this process sees the change at once, others within cache.TTL
     return channel

@@ -9,6 +9,7 @@ they work on are the truth, and a sweeper re-runs whatever a crash left behind.
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -94,14 +95,17 @@ def drain(timeout: float = 30.0) -> None:
     done.wait(timeout)
 
 
-def start_sweeper(interval: float = 5.0) -> None:
-    """Embedded mode: periodically re-run due retries, like Celery beat does in production."""
+def start_sweeper(tick: float = 1.0) -> None:
+    """Embedded mode: run the periodic jobs of CELERY_BEAT_SCHEDULE in-process, as beat would."""
+    schedule = [(entry["task"], float(entry["schedule"])) for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    due = {name: time.monotonic() + min(every, 5.0) for name, every in schedule}
 
     def loop():
         stop = threading.Event()
-        while not stop.wait(interval):
-            for name in ("heedful.ingestion.sweep", "heedful.outbound.sweep", "heedful.conversations.wake_snoozed"):
-                if name in _registry:
+        while not stop.wait(tick):
+            for name, every in schedule:
+                if name in _registry and time.monotonic() >= due[name]:
+                    due[name] = time.monotonic() + every
                     _ensure_thread()
                     _queue.put((name, ()))
 

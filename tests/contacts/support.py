@@ -1,4 +1,4 @@
-"""Test helpers shared by the contacts, accounts and privacy tests: people, teams, channels, and
+"""Shared test support for the contacts, accounts and privacy tests: people, teams, channels, and
 messages put through the real ingestion pipeline.
 
 Channels whose provider package has its own webhook tests are fed here with the normalized

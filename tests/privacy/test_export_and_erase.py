@@ -179,3 +179,23 @@ def test_an_erased_customer_writing_again_is_stored_anonymised_and_never_relinke
     ingest(chans["twitter"], message("twitter", "5550001", "my email is ann@example.com", thread="dm:x"))
     assert not Identity.objects.filter(handle="ann@example.com").exists()
     assert not LinkSuggestion.objects.exists()
+
+
+def test_erasing_someone_who_wrote_in_another_customers_public_thread(api):
+    twitter = channel("twitter")
+    ingest(twitter, message("twitter", "2001", "@brand my printer is broken", name="Bob Bright", public=True,
+                            pid="t-bob"))
+    reply = message("twitter", "98765431", "@brand same here, parcel 42 too", name="Ann Kay", public=True)
+    reply.reply_to_ids = ["t-bob"]
+    ingest(twitter, reply)
+    thread = Conversation.objects.get()
+    assert thread.messages_count == 2 and "parcel 42" in thread.preview
+    ann = Identity.objects.get(handle="98765431").contact
+    assert _json(api.delete(f"/api/v1/contacts/{ann.pk}"))["messages"] == 1
+    thread.refresh_from_db()
+    assert "parcel 42" not in thread.preview and thread.messages_count == 2
+    texts = sorted(thread.messages.values_list("text", flat=True))
+    assert texts == ["@brand my printer is broken", "[erased]"]
+    found = leaks({"thread": api.get(f"/api/v1/conversations/{thread.pk}/messages").content,
+                   "list": api.get("/api/v1/conversations").content})
+    assert found == []

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from heedful.contacts.actions import resolve_identity
+from heedful.conversations import actions
 from heedful.conversations.models import Attachment, Conversation, Direction, Message
 from tests.web.conftest import login, post_api_message, post_social_message
 
@@ -36,22 +37,32 @@ TEAM_B_POSTS = ["reply", "note", "resolve", "reopen", "snooze", "assign", "team"
                 "move-to-private", "merge", "typing"]
 
 
-def test_team_b_conversation_is_404_everywhere(page, conversation_b):
+def test_team_b_conversation_is_404_everywhere(page, client, conversation_b, agent_b):
     message = conversation_b.messages.get()
-    for path in TEAM_B_PATHS:
-        assert page.get(path.format(b=conversation_b.pk, m=message.pk)).status_code == 404, path
+    note = actions.add_note(agent_b, conversation_b, "B's private thoughts")
+    for path in TEAM_B_PATHS + ["/conversations/{b}/notes/{n}/"]:
+        assert page.get(path.format(b=conversation_b.pk, m=message.pk, n=note.pk)).status_code == 404, path
     for command in TEAM_B_POSTS:
         response = page.post(f"/conversations/{conversation_b.pk}/{command}/", {"text": "x", "for": "1h"},
                              HTTP_HX_REQUEST="true")
         assert response.status_code == 404, command
     conversation_b.refresh_from_db()
     assert conversation_b.status == "open" and conversation_b.messages_count == 1
-    assert not conversation_b.notes.exists()
+    assert conversation_b.notes.count() == 1
 
 
 def test_message_of_another_conversation_is_404(page, conversation_a, conversation_b):
     other = conversation_b.messages.get()
     assert page.get(f"/conversations/{conversation_a.pk}/messages/{other.pk}/").status_code == 404
+
+
+def test_note_partial(page, conversation_a, conversation_b, agent_a, agent_b):
+    mine = actions.add_note(agent_a, conversation_a, "Called the courier")
+    theirs = actions.add_note(agent_b, conversation_b, "elsewhere")
+    response = page.get(f"/conversations/{conversation_a.pk}/notes/{mine.pk}/")
+    assert response.status_code == 200 and b"Called the courier" in response.content
+    assert b"<html" not in response.content
+    assert page.get(f"/conversations/{conversation_a.pk}/notes/{theirs.pk}/").status_code == 404
 
 
 def test_side_panel_shows_cross_channel_history_and_reach(page, client, channel_a, social_channel, agent_a):

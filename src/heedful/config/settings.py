@@ -123,6 +123,9 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+# Reuse a worker's database connection for this many tasks; Celery otherwise opens a new one
+# for every task (a few ms each, more than a small ingest job's own work).
+CELERY_DB_REUSE_MAX = int(os.environ.get("HEEDFUL_CELERY_DB_REUSE_MAX", 1000))
 CELERY_TASK_ROUTES = {
     "heedful.ingestion.*": {"queue": "ingest"},
     "heedful.outbound.*": {"queue": "outbound"},
@@ -166,6 +169,11 @@ HEEDFUL_MAX_WEBHOOK_BYTES = int(os.environ.get("HEEDFUL_MAX_WEBHOOK_BYTES", 40 *
 HEEDFUL_INGEST_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_INGEST_MAX_ATTEMPTS", 5))
 # Webhook bodies are written in groups by a per-process writer thread (needs threaded workers).
 HEEDFUL_GROUP_COMMIT = env_bool("HEEDFUL_GROUP_COMMIT", HEEDFUL_JOBS == "celery")
+# Group commit queues one processing job per channel once it holds this many new events or its
+# first one waited this long: bigger jobs, far fewer per-job costs (0: a job per commit).
+# Only with Celery workers; in-process jobs run at once.
+HEEDFUL_INGEST_JOB_BATCH = int(os.environ.get("HEEDFUL_INGEST_JOB_BATCH", 200))
+HEEDFUL_INGEST_JOB_WAIT_MS = float(os.environ.get("HEEDFUL_INGEST_JOB_WAIT_MS", 50))
 # A pending event older than this is picked up by the sweeper (a worker died holding it).
 HEEDFUL_INGEST_STALE_SECONDS = float(os.environ.get("HEEDFUL_INGEST_STALE_SECONDS", 30))
 HEEDFUL_OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_OUTBOUND_MAX_ATTEMPTS", 6))

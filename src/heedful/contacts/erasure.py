@@ -62,6 +62,7 @@ def erase(actor, contact: Contact) -> dict:
     counts["attachments"] = _erase_attachments(message_ids)
     _erase_messages(message_ids)
     _erase_conversations(conversations)
+    _refresh_previews(message_ids, people)
     Note.objects.filter(conversation__in=conversations).update(text=ERASED)
     ContactNote.objects.filter(contact__in=people).update(text=ERASED)
     _erase_identities(identities)
@@ -106,6 +107,18 @@ def _erase_conversations(conversations) -> None:
     for conversation in keyed:
         conversation.thread_key = keys.erased_text_key(conversation.thread_key)
     Conversation.objects.bulk_update(keyed, ["thread_key"], batch_size=500)
+
+
+def _refresh_previews(message_ids: list[int], people: list[int]) -> None:
+    """Other customers' conversations the erased customer wrote in (a public thread) may show
+    one of those messages as their preview: show the latest message as it is now instead."""
+    touched = set()
+    for chunk in _chunks(message_ids):
+        touched |= set(Message.objects.filter(pk__in=chunk).values_list("conversation_id", flat=True))
+    for conversation in Conversation.objects.filter(pk__in=touched).exclude(contact__in=people):
+        latest = conversation.messages.order_by("-sent_at", "-pk").first()
+        conversation.preview = ((latest.display_text or latest.text) if latest else "")[:280]
+        conversation.save(update_fields=["preview"])
 
 
 def _erase_identities(identities: list[Identity]) -> None:

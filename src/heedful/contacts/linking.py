@@ -19,15 +19,21 @@ query unless the message carries an email or its sender is new.
 
 from __future__ import annotations
 
+import logging
 import re
 from difflib import SequenceMatcher
+
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Upper
 
 from heedful.audit.actions import record as audit
 from heedful.contacts import merging, normalize
 from heedful.contacts.actions import add_identity, blocked_identity
 from heedful.contacts.models import Contact, Identity, LinkSuggestion, SuggestionStatus
 from heedful.core.clock import now
-from heedful.core.errors import ValidationError
+from heedful.core.errors import HeedfulError, ValidationError
+
+log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])")
 # Words that, shortly before an address, say it is the writer's own.
@@ -36,22 +42,47 @@ TRUSTED_EMAIL_KINDS = {"api"}  # identities asserted by the brand's own authenti
 ONE_ACCOUNT_KINDS = {"twitter", "facebook", "instagram", "forum"}
 
 
+def after_messages(channel, stored) -> None:
+    """The pipeline's hook: link what a batch of stored messages tells about their senders.
+
+    `stored` is [(identity, InboundMessage)]. Call inside the pipeline's transaction. Costs no
+    query for a message without an email, and one lookup per batch for the new senders.
+    Linking never fails a message: a link that cannot be made now (another worker merged the
+    same contacts a moment ago) is skipped, in its own savepoint.
+    """
+    new: dict[int, Identity] = {}
+    for identity, msg in stored:
+        if identity is None or identity.blocked or msg.direction != "in" or msg.automated:
+            continue
+        if getattr(identity, "is_new", False):
+            new[identity.pk] = identity
+        trusted = _trusted_emails(channel, identity, msg.metadata or {})
+        text = msg.text or ""
+        mentioned = list(EMAIL.finditer(text)) if "@" in text else []
+        if trusted or mentioned:
+            _guarded(_link_emails, identity, trusted, text, mentioned, msg.public)
+    if new:
+        _guarded(suggest_similar, list(new.values()))
+
+
 def after_message(channel, identity, msg) -> None:
-    """Link what one stored inbound message tells about its sender. Call inside the transaction."""
-    if identity is None or identity.blocked or msg.direction != "in" or msg.automated:
-        return
-    trusted = _trusted_emails(channel, identity, msg.metadata or {})
-    text = msg.text or ""
-    if not trusted and "@" not in text and not getattr(identity, "is_new", False):
-        return
-    is_new = getattr(identity, "is_new", False)
-    identity = Identity.objects.select_related("contact").get(pk=identity.pk)  # earlier merges
+    after_messages(channel, [(identity, msg)])
+
+
+def _guarded(fn, *args) -> None:
+    try:
+        with transaction.atomic():
+            fn(*args)
+    except (HeedfulError, IntegrityError) as exc:
+        log.info("link skipped: %s", type(exc).__name__)
+
+
+def _link_emails(identity: Identity, trusted: list[str], text: str, mentioned, public: bool) -> None:
+    identity = Identity.objects.select_related("contact").get(pk=identity.pk)  # after earlier merges
     for email in trusted:
         link_email(identity, email, reason="verified email")
-    if "@" in text:
-        _emails_in_text(identity, text, public=msg.public, skip=set(trusted))
-    if is_new:
-        suggest_similar(Identity.objects.select_related("contact").get(pk=identity.pk))
+    if mentioned:
+        _emails_in_text(identity, text, mentioned, public=public, skip=set(trusted))
 
 
 def _trusted_emails(channel, identity, metadata: dict) -> list[str]:
@@ -69,9 +100,9 @@ def _clean(value) -> str:
     return value if EMAIL.fullmatch(value) else ""
 
 
-def _emails_in_text(identity: Identity, text: str, *, public: bool, skip: set[str]) -> None:
+def _emails_in_text(identity: Identity, text: str, mentioned, *, public: bool, skip: set[str]) -> None:
     own_handle = identity.handle if identity.kind == "email" else ""
-    for match in EMAIL.finditer(text):
+    for match in mentioned:
         email = _clean(match.group(0))
         if not email or email in skip or email == own_handle:
             continue
@@ -169,23 +200,36 @@ def _similar(a: str, b: str) -> bool:
     return SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
-def suggest_similar(identity: Identity) -> int:
-    """Same name and a similar handle on another contact: suggest, never merge."""
-    contact = live(identity.contact)
-    name = contact.name.strip()
-    if len(name) < 3 or name in (identity.handle, identity.username):
+def suggest_similar(identities: list[Identity]) -> int:
+    """New senders with the same name as another contact and a similar handle: suggest, never
+    merge. One indexed lookup (upper-cased name) for the whole batch."""
+    merged = set(Contact.objects.filter(pk__in={i.contact_id for i in identities}, merged_into__isnull=False)
+                 .values_list("pk", flat=True))
+    wanted: dict[str, list[tuple[Identity, set[str]]]] = {}
+    for identity in identities:
+        name = identity.contact.name.strip()
+        stems = _stems([identity])
+        if identity.contact_id in merged or len(name) < 3 or name in (identity.handle, identity.username) or not stems:
+            continue
+        wanted.setdefault(name.upper(), []).append((identity, stems))
+    if not wanted:
         return 0
-    mine = _stems([identity])
-    if not mine:
-        return 0
-    candidates = (Contact.objects.filter(name__iexact=name, merged_into__isnull=True, erased_at__isnull=True)
-                  .exclude(pk=contact.pk).prefetch_related("identities").order_by("pk")[:20])
+    candidates: dict[str, list[Contact]] = {}
+    rows = (Contact.objects.annotate(upper_name=Upper("name"))  # the contact_name_upper index
+            .filter(upper_name__in=list(wanted), merged_into__isnull=True, erased_at__isnull=True)
+            .prefetch_related("identities").order_by("pk")[:1000])
+    for candidate in rows:
+        candidates.setdefault(candidate.upper_name, []).append(candidate)
     made = 0
-    for candidate in candidates:
-        theirs = _stems(candidate.identities.all())
-        if any(_similar(a, b) for a in mine for b in theirs):
-            made += suggest(contact, other=candidate, reason="similar name and handle",
-                            evidence={"kind": identity.kind}) is not None
+    for name, senders in wanted.items():
+        for identity, mine in senders:
+            for candidate in candidates.get(name, []):
+                if candidate.pk == identity.contact_id:
+                    continue
+                theirs = _stems(candidate.identities.all())
+                if any(_similar(a, b) for a in mine for b in theirs):
+                    made += suggest(identity.contact, other=candidate, reason="similar name and handle",
+                                    evidence={"kind": identity.kind}) is not None
     return made
 
 

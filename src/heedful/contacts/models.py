@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 
 from heedful.core.models import TimeStamped
 
@@ -25,6 +26,10 @@ class Contact(TimeStamped):
     verified = models.BooleanField(default=False)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     erased_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # Same-name link suggestions look contacts up by upper-cased name (contacts/linking.py).
+        indexes = [models.Index(Upper("name"), name="contact_name_upper")]
 
     def __str__(self):
         return self.name or f"Contact #{self.pk}"

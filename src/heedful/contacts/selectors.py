@@ -1,4 +1,4 @@
-"""Read helpers for contact pages and the API. Every read starts from a permission gate."""
+"""Reads for contact pages and the API. Every read starts from a permission gate."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from heedful.accounts.access import contacts_for, conversations_for
 from heedful.contacts import normalize
 from heedful.contacts.models import Contact, LinkSuggestion, MergeRecord, SuggestionStatus
 from heedful.conversations.models import Conversation, Status
+from heedful.core.errors import ValidationError
 
 
 def search(user, q: str = "") -> QuerySet[Contact]:
@@ -22,7 +23,7 @@ def search(user, q: str = "") -> QuerySet[Contact]:
             match |= Q(identities__username__iexact=term)
         try:
             match |= Q(identities__handle=normalize.phone(q))
-        except Exception:  # not a phone number
+        except ValidationError:  # not a phone number
             pass
         qs = qs.filter(pk__in=Contact.objects.filter(match).values("pk"))
     return qs.order_by("-updated_at", "-pk")

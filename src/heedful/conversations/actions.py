@@ -59,7 +59,7 @@ def append_message(conversation: Conversation, **fields) -> Message:
 def _recipient(conversation: Conversation) -> Identity | None:
     kind = registry.get(conversation.channel.provider).identity_kind
     last_in = (
-        conversation.messages.filter(direction=Direction.IN, author_identity__isnull=False)
+        conversation.messages.filter(direction=Direction.IN, author_identity__isnull=False, automated=False)
         .select_related("author_identity").order_by("-sent_at", "-id").first()
     )
     if last_in and last_in.author_identity.kind == kind:
@@ -70,7 +70,8 @@ def _recipient(conversation: Conversation) -> Identity | None:
 def reply_payload(conversation: Conversation, *, private: bool = False) -> dict:
     """What a provider needs to answer in the right place, frozen when the reply is queued."""
     recipient = _recipient(conversation)
-    last_in = conversation.messages.filter(direction=Direction.IN).exclude(provider_message_id="")
+    # An auto-reply (out of office) is never the mail answered, nor its sender the recipient.
+    last_in = conversation.messages.filter(direction=Direction.IN, automated=False).exclude(provider_message_id="")
     last_in = last_in.order_by("-sent_at", "-id").first()
     references = list(
         conversation.messages.exclude(provider_message_id="").order_by("sent_at", "id")

@@ -31,8 +31,8 @@ def wake_due(limit: int = 500) -> int:
 
 def wake_on_customer_message(name: str, payload: dict) -> None:
     """Listener for message.created: a customer's new message ends the snooze."""
-    if payload.get("direction") != Direction.IN:
-        return
+    if payload.get("direction") != Direction.IN or payload.get("snoozed") is False:
+        return  # `snoozed=False`: the emitter held the row and saw no snooze
     conversation = Conversation.objects.filter(
         pk=payload.get("conversation_id"), status=Status.PENDING, snoozed_until__isnull=False
     ).first()

@@ -3,9 +3,15 @@
 Request threads hand their raw body to a per-process writer thread and wait. The writer takes
 whatever has queued up (at most `max_batch`, waiting at most `max_wait` seconds for more), writes
 it with one multi-row INSERT ... ON CONFLICT DO NOTHING, commits, wakes the requests, and queues
-one processing job for the new events. A webhook is still acknowledged only after its body is
+processing jobs for the new events. A webhook is still acknowledged only after its body is
 committed; the database sees a few large commits instead of thousands of small ones.
 Used when settings.HEEDFUL_GROUP_COMMIT is on (production: threaded web workers).
+
+Processing jobs are batched apart from commits (`JobBatcher`): one job per channel, sent when
+it holds `HEEDFUL_INGEST_JOB_BATCH` events or its first event waited
+`HEEDFUL_INGEST_JOB_WAIT_MS`. A worker's cost is mostly per job (claim, channel lock, bulk reads),
+so a few large jobs process far more messages per second than one tiny job per commit; and a
+job that holds one channel only never waits for another worker's channel lock.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
 from heedful.core import jobs
@@ -43,6 +50,7 @@ class GroupCommitWriter:
         self._queue: queue.Queue[Pending] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._jobs = JobBatcher()
 
     def submit(self, channel_id: int, provider: str, event_key: str, raw: bytes, content_type: str,
                timeout: float = 15.0) -> tuple[int, bool]:
@@ -59,11 +67,15 @@ class GroupCommitWriter:
                 self._thread.start()
 
     def _collect(self) -> list[Pending]:
+        """The next batch to write; empty when a job is due before any webhook came."""
         while True:
+            due = self._jobs.seconds_to_next()
             try:
-                batch = [self._queue.get(timeout=IDLE_SECONDS)]
+                batch = [self._queue.get(timeout=IDLE_SECONDS if due is None else due)]
                 break
             except queue.Empty:
+                if due is not None:
+                    return []
                 connection.close()  # idle: give the connection back to the database
 
         deadline = time.monotonic() + self.max_wait
@@ -78,20 +90,63 @@ class GroupCommitWriter:
     def _run(self) -> None:
         while True:
             batch = self._collect()
-            try:
-                close_old_connections()
-                results = write_batch(batch)
-            except Exception as exc:  # the requests answer 5xx; the provider will redeliver
-                log.warning("group commit of %d webhooks failed: %s", len(batch), type(exc).__name__)
-                connection.close()
-                for item in batch:
-                    item.future.set_exception(exc)
-                continue
-            created = [event_id for event_id, was_created in results if was_created]
+            if batch:
+                self._write(batch)
+            else:
+                self._jobs.send_due()
+
+    def _write(self, batch: list[Pending]) -> None:
+        try:
+            close_old_connections()
+            results = write_batch(batch)
+        except Exception as exc:  # the requests answer 5xx; the provider will redeliver
+            log.warning("group commit of %d webhooks failed: %s", len(batch), type(exc).__name__)
+            connection.close()
+            for item in batch:
+                item.future.set_exception(exc)
+            return
+        for item, (event_id, created) in zip(batch, results, strict=True):
             if created:
-                jobs.enqueue_now("heedful.ingestion.process", created)
-            for item, result in zip(batch, results, strict=True):
-                item.future.set_result(result)
+                self._jobs.add(item.channel_id, event_id)
+        self._jobs.send_due()  # before the answers: in-process jobs finish before the requests
+        for item, result in zip(batch, results, strict=True):
+            item.future.set_result(result)
+
+
+class JobBatcher:
+    """New event ids per channel, sent as one processing job per channel when full or due.
+
+    Only the writer thread uses it. A job that cannot be sent (broker down) leaves its events
+    pending; the sweeper processes them.
+    """
+
+    def __init__(self):
+        self._ids: dict[int, list[int]] = {}
+        self._due: dict[int, float] = {}
+
+    def add(self, channel_id: int, event_id: int) -> None:
+        ids = self._ids.setdefault(channel_id, [])
+        if not ids:
+            # Waiting only pays off with remote workers; in-process jobs run at once.
+            wait = settings.HEEDFUL_INGEST_JOB_WAIT_MS / 1000 if settings.HEEDFUL_JOBS == "celery" else 0.0
+            self._due[channel_id] = time.monotonic() + wait
+        ids.append(event_id)
+
+    def seconds_to_next(self) -> float | None:
+        if not self._due:
+            return None
+        return max(0.0, min(self._due.values()) - time.monotonic())
+
+    def send_due(self) -> None:
+        now_ = time.monotonic()
+        for channel_id in [c for c, ids in self._ids.items()
+                           if ids and (len(ids) >= settings.HEEDFUL_INGEST_JOB_BATCH or self._due[c] <= now_)]:
+            ids = self._ids.pop(channel_id)
+            del self._due[channel_id]
+            try:
+                jobs.enqueue_now("heedful.ingestion.process", ids)
+            except Exception as exc:
+                log.warning("could not queue processing of %d events: %s", len(ids), type(exc).__name__)
 
 
 def write_batch(batch: list[Pending]) -> list[tuple[int, bool]]:

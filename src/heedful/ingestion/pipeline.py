@@ -200,8 +200,7 @@ class ChannelBatch:
                                                      **message_fields(identity, msg, enriched)))
             stored.append((identity, msg))
         self.batch.flush(attachment_store.save_all)
-        for identity, msg in stored:  # join the handles a message reveals (contacts/linking.py)
-            linking.after_message(self.channel, identity, msg)
+        linking.after_messages(self.channel, stored)  # join the handles messages reveal
 
 
 def apply_status(channel, status) -> int:

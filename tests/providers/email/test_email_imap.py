@@ -98,3 +98,16 @@ def test_wrong_imap_password_asks_for_reauthorisation(dovecot, email_channel):
     assert poll() == "stored 0 new mail(s)"
     channel.refresh_from_db()
     assert channel.status == "needs_reauth" and "IMAP login refused" in channel.status_detail
+
+
+def test_an_unreachable_mailbox_does_not_stop_the_others(dovecot, email_channel):
+    from .conftest import free_port
+
+    down = email_channel({"imap_host": "127.0.0.1", "imap_port": str(free_port()),
+                          "imap_user": "x", "imap_password": "y"}, {"imap_timeout": 2})
+    user, password = dovecot.new_mailbox()
+    imap_channel(email_channel, dovecot, user, password)
+    dovecot.append(user, password, fixture_bytes("charset_euckr.eml"))
+    assert poll() == "stored 1 new mail(s)"
+    down.refresh_from_db()
+    assert down.status == "active" and "imap_cursor" not in down.settings

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+from email import policy
+
 import pytest
 
 from heedful.outbound.models import OutboundMessage
@@ -35,7 +38,8 @@ def test_auto_submitted_no_is_a_person(channel, deliver, api):
     assert api.get("/api/v1/conversations").json()["count"] == 1
 
 
-def test_auto_reply_to_our_mail_joins_quietly_and_does_not_reopen(smtp_channel, deliver, api):
+def test_auto_reply_to_our_mail_joins_quietly_and_does_not_reopen(smtp_channel, smtp_server,
+                                                                  deliver, api):
     channel = smtp_channel()
     conversation = open_conversation(channel, deliver, api)
     sent = agent_reply(api, conversation["id"])
@@ -48,6 +52,11 @@ def test_auto_reply_to_our_mail_joins_quietly_and_does_not_reopen(smtp_channel, 
     assert after["status"] == "resolved"
     automated = api.get("/api/v1/messages", {"provider_message_id": "<ooo-0001@customer.test>"})
     assert automated.json()["results"][0]["automated"] is True
+    # The next agent reply still goes to the customer, answering the customer's mail.
+    agent_reply(api, conversation["id"], "Following up.")
+    mail = email.message_from_bytes(smtp_server.received[-1], policy=policy.default)
+    assert smtp_server.recipients[-1] == ["ann.kowalski@customer.test"]
+    assert mail["In-Reply-To"] == "<CAF-ann-0001@mail.customer.test>"
 
 
 def test_bounce_marks_our_reply_failed_and_is_never_answered(smtp_channel, deliver, api):
@@ -67,6 +76,26 @@ def test_bounce_marks_our_reply_failed_and_is_never_answered(smtp_channel, deliv
     assert api.get("/api/v1/conversations").json()["count"] == 1
     assert api.get(f"/api/v1/conversations/{conversation['id']}").json()["messages_count"] == 2
     assert OutboundMessage.objects.count() == 1
+
+
+def test_read_receipt_marks_our_reply_read_and_opens_nothing(smtp_channel, deliver, api):
+    channel = smtp_channel()
+    conversation = open_conversation(channel, deliver, api)
+    sent = agent_reply(api, conversation["id"])
+    receipt = (
+        "From: Ann <ann.kowalski@customer.test>\r\nTo: support@brand.test\r\n"
+        "Subject: Read: Re: Printer keeps jamming\r\nMessage-ID: <mdn-1@customer.test>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary="m"\r\n\r\n'
+        "--m\r\nContent-Type: text/plain\r\n\r\nYour message was displayed.\r\n"
+        "--m\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        "Final-Recipient: rfc822;ann.kowalski@customer.test\r\n"
+        f"Original-Message-ID: {sent['provider_message_id']}\r\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\r\n\r\n--m--\r\n")
+    assert deliver(channel, receipt.encode())["status"] == "done"
+    message = api.get("/api/v1/messages", {"provider_message_id": sent["provider_message_id"]})
+    assert message.json()["results"][0]["delivery_status"] == "read"
+    assert api.get(f"/api/v1/conversations/{conversation['id']}").json()["messages_count"] == 2
 
 
 def test_bounce_about_unknown_mail_is_ignored(channel, deliver, api):

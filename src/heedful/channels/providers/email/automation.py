@@ -40,7 +40,7 @@ def automated_reason(headers: Headers, message, sender: str) -> str:
 def bounce_reason(headers: Headers, message, sender: str) -> str:
     """Why this mail is a delivery report (a bounce), or ""."""
     if _content_type(message) == "multipart/report":
-        return f"delivery report ({_report_type(message) or 'unknown'})"
+        return f"multipart/report ({_report_type(message) or 'unknown'})"
     if sender.split("@", 1)[0] in _BOUNCE_SENDERS:
         return "bounce sender"
     if headers.has("x-failed-recipients"):
@@ -63,7 +63,12 @@ def _report_type(message) -> str:
 
 
 def delivery_statuses(message, text: str) -> list[StatusUpdate]:
-    """Failed (or delivered) notices for the mail a bounce reports on, when it names it."""
+    """What a report says about the mail it names: failed, delivered or read."""
+    report = _report_type(message) if _content_type(message) == "multipart/report" else ""
+    if report == "disposition-notification":
+        return _read_receipt(message)
+    if report and report != "delivery-status":
+        return []
     original = _original_ids(message) or [i for i in _ORIGINAL_ID.findall(text)]
     if not original:
         return []
@@ -74,6 +79,15 @@ def delivery_statuses(message, text: str) -> list[StatusUpdate]:
         error = f"bounced: {detail}" if detail else "bounced"
         return [StatusUpdate(provider_message_id=original[0], status="failed", error=error[:300])]
     return []  # delayed, relayed, expanded: nothing final yet
+
+
+def _read_receipt(message) -> list[StatusUpdate]:
+    """An RFC 8098 receipt: "displayed" means the customer opened the mail."""
+    for fields in _report_fields(message, "message/disposition-notification"):
+        original = fields.ids("original-message-id")
+        if original and "displayed" in fields.text("disposition").lower():
+            return [StatusUpdate(provider_message_id=original[0], status="read")]
+    return []
 
 
 def _original_ids(message) -> list[str]:
@@ -91,22 +105,25 @@ def _original_ids(message) -> list[str]:
     return []
 
 
-def _dsn(message) -> tuple[str, str]:
-    """(action, "status diagnostic") of the first recipient in a message/delivery-status part."""
+def _report_fields(message, ctype: str) -> list[Headers]:
+    """The field blocks of a report part (the parser gives a list of blocks, a message or text)."""
+    found: list[Headers] = []
     for part in message.walk():
-        if _content_type(part) != "message/delivery-status":
+        if _content_type(part) != ctype:
             continue
         blocks = part.get_payload()
         if isinstance(blocks, str):
             blocks = [email.message_from_string(b, policy=policy.compat32)
                       for b in re.split(r"\r?\n\r?\n", blocks)]
-        for block in blocks or []:
-            if not hasattr(block, "raw_items"):
-                continue
-            fields = Headers(block)
-            action = fields.text("action").lower()
-            if action:
-                detail = " ".join(x for x in (fields.text("status"), fields.text("diagnostic-code")) if x)
-                return action, charsets.clean(detail)
-    return "", ""
+        found += [Headers(b) for b in (blocks or []) if hasattr(b, "raw_items")]
+    return found
 
+
+def _dsn(message) -> tuple[str, str]:
+    """(action, "status diagnostic") of the first recipient in a message/delivery-status part."""
+    for fields in _report_fields(message, "message/delivery-status"):
+        action = fields.text("action").lower()
+        if action:
+            detail = " ".join(x for x in (fields.text("status"), fields.text("diagnostic-code")) if x)
+            return action, charsets.clean(detail)
+    return "", ""

@@ -14,6 +14,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from heedful.channels.base import ReauthRequired
+from heedful.channels.providers.email.config import port_number
 from heedful.channels.providers.email.inbound import event_key
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def fetch_new(channel, cursor: dict) -> tuple[list[tuple[str, bytes]], dict]:
     host = str(creds.get("imap_host") or "")
     if not host:  # a webhook-only channel
         return [], dict(cursor or {})
-    port = int(creds.get("imap_port") or 993)
+    port = port_number(creds.get("imap_port"), 993)
     use_ssl = bool(opts.get("imap_ssl", port == 993))
     context = ssl.create_default_context()
     client = IMAPClient(host, port=port, ssl=use_ssl, ssl_context=context,

@@ -45,6 +45,11 @@ def references(payload: dict) -> list[str]:
     return ids if len(ids) <= _MAX_REFERENCES else ids[:1] + ids[-(_MAX_REFERENCES - 1):]
 
 
+def _one_line(value) -> str:
+    """Header text on one line: a line break in a name or subject must not add headers."""
+    return " ".join(str(value or "").split())
+
+
 def _one_id(value: str) -> str:
     found = message_ids(value)
     return found[0] if found else ""
@@ -55,8 +60,8 @@ def build(request: OutboundRequest, address: str, from_name: str = "") -> EmailM
     mail = EmailMessage()
     mail["From"] = formataddr((from_name, address)) if from_name else address
     to = str(payload.get("to") or "")
-    mail["To"] = formataddr((str(payload.get("to_name") or ""), to))
-    mail["Subject"] = reply_subject(str(payload.get("subject") or request.subject or ""),
+    mail["To"] = formataddr((_one_line(payload.get("to_name")), to))
+    mail["Subject"] = reply_subject(_one_line(payload.get("subject") or request.subject),
                                     payload.get("conversation_id"))
     mail["Date"] = formatdate(usegmt=True)
     mail["Message-ID"] = message_id(request.idempotency_key, address)

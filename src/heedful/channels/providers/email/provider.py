@@ -15,6 +15,7 @@ from heedful.channels.base import (
     WebhookRequest,
 )
 from heedful.channels.providers.email import imap, inbound, outgoing, smtp
+from heedful.channels.providers.email.config import port_number
 from heedful.channels.registry import register
 
 
@@ -62,7 +63,7 @@ class EmailProvider:
             mail = outgoing.build(request, address, str(opts.get("from_name") or ""))
         except (ValueError, TypeError) as exc:  # e.g. a line break smuggled into a header
             raise PermanentSendError(f"cannot build the mail: {exc}") from exc
-        port = int(creds.get("smtp_port") or 587)
+        port = port_number(creds.get("smtp_port"), 587)
         smtp.deliver(
             mail, host=host, port=port, user=str(creds.get("smtp_user") or ""),
             password=str(creds.get("smtp_password") or ""),

@@ -16,7 +16,7 @@ def deliver(mail, *, host: str, port: int, user: str, password: str, use_starttl
     """Hand `mail` to the server. Raises a SendError subclass when it is not accepted."""
     try:
         with _connect(host, port, timeout) as server:
-            if use_starttls:
+            if use_starttls and not isinstance(server, smtplib.SMTP_SSL):
                 server.starttls(context=ssl.create_default_context())
             if user:
                 server.login(user, password)

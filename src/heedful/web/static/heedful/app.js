@@ -67,6 +67,15 @@
   });
   document.addEventListener("htmx:afterSwap", function () { dedupeThread(); });
 
+  /* Menus (<details class="menu">) close on a click elsewhere or Escape. */
+  document.addEventListener("click", function (e) {
+    $$("details.menu[open]").forEach(function (d) { if (!d.contains(e.target)) { d.open = false; } });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    $$("details.menu[open]").forEach(function (d) { d.open = false; $("summary", d).focus(); });
+  });
+
   /* ---- keyboard ------------------------------------------------------------------------ */
   var help = $("#help");
   function toggleHelp() {

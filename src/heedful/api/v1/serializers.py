@@ -29,7 +29,8 @@ def conversation(c) -> dict:
 
 def attachment(a) -> dict:
     return {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size,
-            "url": a.file.url if a.file else a.remote_url, "skipped_reason": a.skipped_reason}
+            # stored files are served through the permission-checked route, never straight from media
+            "url": f"/attachments/{a.pk}/" if a.file else a.remote_url, "skipped_reason": a.skipped_reason}
 
 
 def message(m, *, include_text: bool = True) -> dict:

@@ -178,6 +178,7 @@ class CpuAccount:
     def __init__(self, groups: dict[str, int]):
         self.groups = groups
         self.before = _cpu_table()
+        self.machine_before = _machine_busy()
         self.started = time.monotonic()
 
     def _group_of(self, pid: int, table, members: dict[int, str]) -> str:
@@ -188,7 +189,7 @@ class CpuAccount:
             return "postgres"
         if name.startswith("redis"):
             return "redis"
-        if name == "wrk":
+        if name == "wrk" or _is_load_process(pid):
             return "load_generator"
         return "other"
 
@@ -196,11 +197,37 @@ class CpuAccount:
         after = _cpu_table()
         wall = time.monotonic() - self.started
         members = {pid: group for group, root in self.groups.items() for pid in descendants(root)}
+        members[os.getpid()] = "harness"
         used: dict[str, float] = {}
-        for pid, (_, _, cpu) in after.items():
-            spent = cpu - self.before.get(pid, ("", 0, 0.0))[2]
+        others: dict[str, float] = {}
+        for pid, (name, _, cpu) in after.items():
+            spent = max(0.0, cpu - self.before.get(pid, ("", 0, 0.0))[2])
             group = self._group_of(pid, after, members)
-            used[group] = used.get(group, 0.0) + max(0.0, spent)
+            used[group] = used.get(group, 0.0) + spent
+            if group == "other":
+                others[name] = others.get(name, 0.0) + spent
         cores = os.cpu_count() or 1
-        return {"wall_s": round(wall, 2), "cores": cores,
-                "cores_busy": {g: round(s / wall, 2) for g, s in sorted(used.items()) if s > 0.01}}
+        machine = (_machine_busy() - self.machine_before) / wall
+        # Processes that started and ended inside the phase (other users' tests) show up only here.
+        used["other"] = used.get("other", 0.0) + max(0.0, machine * wall - sum(used.values()))
+        top_others = sorted(others.items(), key=lambda kv: -kv[1])[:4]
+        return {"wall_s": round(wall, 2), "cores": cores, "machine_cores_busy": round(machine, 2),
+                "cores_busy": {g: round(s / wall, 2) for g, s in sorted(used.items()) if s > 0.01},
+                "other_processes": {n: round(s / wall, 2) for n, s in top_others if s / wall > 0.01}}
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent not idle (all processes, alive or gone)."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _is_load_process(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmdline = fh.read()
+    except OSError:
+        return False
+    return b"bench.loadgen" in cmdline or b"bench.sse_clients" in cmdline

@@ -25,7 +25,7 @@ DEMO_TWITTER_ID = "900000001"
 def ensure_users() -> dict:
     User = get_user_model()
     support, _ = Team.objects.get_or_create(slug="support", defaults={"name": "Support"})
-    Team.objects.get_or_create(slug="social", defaults={"name": "Social care"})
+    social, _ = Team.objects.get_or_create(slug="social", defaults={"name": "Social care"})
     users = {}
     for username, (password, role) in DEMO_USERS.items():
         user = User.objects.filter(username=username).first()
@@ -34,7 +34,7 @@ def ensure_users() -> dict:
                                             first_name=username.title(), is_staff=role == Role.ADMIN,
                                             is_superuser=role == Role.ADMIN)
         profile, _ = Profile.objects.get_or_create(user=user, defaults={"role": role})
-        profile.teams.add(support)
+        profile.teams.add(support, social)  # the demo agent works every channel
         users[username] = user
     return users
 

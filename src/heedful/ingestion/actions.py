@@ -16,10 +16,27 @@ BATCH = 200
 
 def process(event_ids: list[int]) -> dict:
     counts: dict[str, int] = {}
+    event_ids = topped_up(event_ids)
     for start in range(0, len(event_ids), BATCH):
         for status, n in process_events(event_ids[start:start + BATCH]).items():
             counts[status] = counts.get(status, 0) + n
     return counts
+
+
+def topped_up(event_ids: list[int]) -> list[int]:
+    """The given events plus the oldest other fresh events of the same channels, up to BATCH.
+
+    A job's cost is mostly per job, so when jobs queue up behind a busy worker, the first one
+    takes what has arrived since it was queued and the later ones find their events done: batches
+    grow with the load and shrink again when it falls.
+    """
+    if not event_ids or len(event_ids) >= BATCH:
+        return event_ids
+    channels = (InboundEvent.objects.filter(pk__in=event_ids).values("channel_id"))
+    more = (InboundEvent.objects.filter(status=EventStatus.PENDING, attempts=0, next_attempt_at__lte=now(),
+                                        channel_id__in=channels)
+            .exclude(pk__in=event_ids).order_by("pk").values_list("pk", flat=True)[:BATCH - len(event_ids)])
+    return sorted({*event_ids, *more})
 
 
 def sweep(limit: int = 500, stale_after: timedelta | None = None) -> int:

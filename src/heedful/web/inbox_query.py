@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from heedful.accounts.access import conversations_for, team_ids
+from heedful.contacts.models import Contact
 from heedful.conversations import search
 from heedful.conversations.models import Conversation, Direction, Message, Priority, Status
 from heedful.core.clock import now
@@ -125,9 +126,11 @@ def _by_view(user, qs: QuerySet, view: str) -> QuerySet:
 
 
 def _text_match(q: str) -> Q:
-    """Message text (full-text on PostgreSQL), subject, customer name, or a #id."""
-    in_text = search.search_conversations(Conversation.objects.all(), q).values("pk")
-    matched = Q(pk__in=in_text) | Q(contact__name__icontains=q)
+    """Message text (full-text on PostgreSQL), customer name, or a #id."""
+    # Two bounded id lists (indexed IN lookups) instead of an OR across a join, which would
+    # scan every conversation of a large desk.
+    named = Contact.objects.filter(name__icontains=q).values("pk")[:search.MAX_MATCHES]
+    matched = Q(pk__in=search.matching_conversation_ids(q)) | Q(contact_id__in=named)
     if q.lstrip("#").isdigit():
         matched |= Q(pk=int(q.lstrip("#")))
     return matched

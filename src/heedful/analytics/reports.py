@@ -6,18 +6,18 @@ and returns a list of flat rows (JSON and CSV friendly). Definitions:
 - first-contact resolution: resolved with at most one brand reply and never reopened;
 - contacts per resolution: customer messages per resolved conversation;
 - repeat contact: a conversation whose customer had another one in the 7 days before;
-- channel bypass: a public conversation whose customer had a private one on another channel
-  in the 7 days before ("tried email, then went public").
+- channel bypass: a public conversation whose customer's previous conversation was a private one
+  on another channel in the 7 days before ("tried email, then went public").
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
+from heedful.analytics import sequences
 from heedful.conversations.models import Status
 
 WINDOW = timedelta(days=7)
@@ -54,46 +54,17 @@ def resolution(conversations) -> list[dict]:
     return out
 
 
-def _history(conversations, since):
-    """Each customer's conversations in order, reaching back one window before the period."""
-    model = conversations.model
-    contacts = conversations.filter(created_at__gte=since).values("contact_id")
-    rows = (model.objects.filter(contact_id__in=contacts, created_at__gte=since - WINDOW)
-            .order_by("contact_id", "created_at").values_list("contact_id", "created_at", "channel__provider", "public", "pk"))
-    by_contact = defaultdict(list)
-    for contact_id, created, provider, public, pk in rows.iterator(chunk_size=5000):
-        by_contact[contact_id].append((created, provider, public, pk))
-    return by_contact
-
-
 def repeat_contacts(conversations, since) -> list[dict]:
-    in_scope = set(conversations.filter(created_at__gte=since).values_list("pk", flat=True))
-    totals, repeats = defaultdict(int), defaultdict(int)
-    for history in _history(conversations, since).values():
-        for i, (created, provider, _public, pk) in enumerate(history):
-            if pk not in in_scope:
-                continue
-            totals[provider] += 1
-            if i and created - history[i - 1][0] <= WINDOW:
-                repeats[provider] += 1
-    return [{"channel": p, "conversations": totals[p], "repeat_contacts": repeats[p],
-             "repeat_rate": _ratio(repeats[p], totals[p])} for p in sorted(totals)]
+    rows = sequences.repeat_counts(conversations, since, WINDOW)
+    return [{"channel": p, "conversations": n, "repeat_contacts": int(r or 0), "repeat_rate": _ratio(int(r or 0), n)}
+            for p, n, r in rows]
 
 
 def channel_bypass(conversations, since) -> list[dict]:
-    in_scope = set(conversations.filter(created_at__gte=since, public=True).values_list("pk", flat=True))
-    moves = defaultdict(int)
-    public_total = defaultdict(int)
-    for history in _history(conversations, since).values():
-        for i, (created, provider, public, pk) in enumerate(history):
-            if not public or pk not in in_scope:
-                continue
-            public_total[provider] += 1
-            earlier = [h for h in history[:i] if not h[2] and h[1] != provider and created - h[0] <= WINDOW]
-            if earlier:
-                moves[(earlier[-1][1], provider)] += 1
-    return [{"from_channel": a, "to_channel": b, "customers": n,
-             "share_of_public": _ratio(n, public_total[b])} for (a, b), n in sorted(moves.items())]
+    public_total = dict(conversations.filter(created_at__gte=since, public=True)
+                        .values_list("channel__provider").annotate(n=Count("id")))
+    return [{"from_channel": a, "to_channel": b, "customers": n, "share_of_public": _ratio(n, public_total.get(b, 0))}
+            for a, b, n in sequences.bypass_counts(conversations, since, WINDOW)]
 
 
 def _ratio(a, b) -> float | None:

@@ -11,3 +11,8 @@ test:
 
 lint:
 	.venv/bin/ruff check src tests bench
+
+# The benchmark at small sizes (same code paths, under 2 minutes); see bench/README.md.
+bench-quick:
+	bash scripts/services.sh
+	.venv/bin/python -m bench.run --quick

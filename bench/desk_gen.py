@@ -173,7 +173,7 @@ def lengths(shape: traffic.Shape, sizes: Sizes, rng: random.Random) -> list[int]
 def search_words(pools: Pools) -> tuple[str, str]:
     """A common word (in many messages) and a rare one (in one source text) for search."""
     counts = Counter()
-    for text in {t for t, _, _ in pools.inbound}:
+    for text in sorted({t for t, _, _ in pools.inbound}):  # sorted: the same words every run
         counts.update({w for w in re.findall(r"[a-z]{5,}", text.lower())})
     common = [w for w, _ in counts.most_common(40) if w not in {"there", "their", "would", "about", "which"}]
     rare = sorted(w for w, n in counts.items() if n == 1 and len(w) >= 7)

@@ -11,6 +11,7 @@ import psycopg
 from bench import traffic
 from bench.config import Settings, Sizes
 from bench.desk_gen import (
+    HEAVY_CONTACTS,
     LOADED_TABLES,
     Meta,
     Pools,
@@ -24,6 +25,7 @@ from bench.desk_rows import Context, Identities, Ids, write_labels, write_people
 from bench.procs import log
 
 LOAD_SESSION = ("SET session_replication_role = replica",  # no FK triggers while loading
+                "SET statement_timeout = 0",
                 "SET synchronous_commit = off", "SET maintenance_work_mem = '1GB'",
                 "SET max_parallel_maintenance_workers = 2")
 
@@ -117,6 +119,7 @@ def load(settings: Settings, sizes: Sizes, people) -> tuple[dict, Meta]:
         f"{people_rows} contacts+identities in {timings['copy_s']} s")
     timings["index_rebuild_s"] = round(_rebuild(settings, dropped), 1)
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 0")
         for table in LOADED_TABLES:
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                          f"(SELECT coalesce(max(id), 1) FROM {table}))")
@@ -132,3 +135,33 @@ def load(settings: Settings, sizes: Sizes, people) -> tuple[dict, Meta]:
                "big_thread_messages": sizes.desk_big_thread_size, "database_size": size,
                "rebuilt_indexes": [n for n, _ in dropped], "text_source": shape.source, **timings}
     return summary, meta
+
+
+def loaded_meta(settings: Settings, sizes: Sizes) -> Meta | None:
+    """The Meta of a desk a previous run left (`--reuse-db`), or None when there is none."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM conversations_message WHERE provider_message_id LIKE %s", ["bench-%"])
+        if cursor.fetchone()[0] < sizes.desk_messages * 0.99:
+            return None
+        meta = Meta()
+        meta.common_word, meta.rare_word = search_words(Pools.from_shape(traffic.load_shape()))
+        cursor.execute("SELECT id FROM conversations_conversation WHERE messages_count = %s ORDER BY id",
+                       [sizes.desk_big_thread_size])
+        meta.big_conversations = [r[0] for r in cursor.fetchall()]
+        cursor.execute("SELECT id FROM conversations_conversation WHERE id %% 997 = 3 ORDER BY id LIMIT %s", [200])
+        meta.sample_conversations = [r[0] for r in cursor.fetchall()]
+        cursor.execute("SELECT contact_id FROM conversations_conversation GROUP BY contact_id "
+                       "ORDER BY count(*) DESC LIMIT %s", [HEAVY_CONTACTS])
+        meta.heavy_contacts = [r[0] for r in cursor.fetchall()]
+        cursor.execute("SELECT contact_id FROM conversations_conversation WHERE id %% 9973 = 1 LIMIT %s", [50])
+        meta.sample_contacts = [r[0] for r in cursor.fetchall()]
+        cursor.execute("SELECT provider, min(id) FROM channels_channel GROUP BY provider")
+        meta.channels = dict(cursor.fetchall())
+        cursor.execute("SELECT id FROM conversations_label ORDER BY id")
+        meta.label_ids = [r[0] for r in cursor.fetchall()]
+        cursor.execute("SELECT substring(text from 'ORD[0-9]{9}') FROM conversations_message "
+                       "WHERE text LIKE %s LIMIT 1", ["% order ORD%"])
+        meta.needle = cursor.fetchone()[0]
+    return meta

@@ -18,7 +18,6 @@ from bench.desk_gen import (
     Meta,
     Plan,
     Pools,
-    esc,
     handle_for,
     ts,
 )
@@ -73,9 +72,8 @@ def write_people(conn, conn2, plan: Plan, ids: Ids, identities: Identities, rng:
     contacts = Copier(conn, "contacts_contact", CONTACT_COLUMNS)
     people = Copier(conn2, "contacts_identity", IDENTITY_COLUMNS)
     created = ts(NOW - 400 * DAY)
-    names = [esc(f"{a} {b[0]}.") for a in NAMES for b in NAMES]
     for index, provider in enumerate(plan.contact_primary):
-        name = names[index % len(names)]
+        name = contact_name(index)
         followers = int(rng.paretovariate(1.2) * 40)
         contacts.row(f"{ids.contact + index}\t{created}\t{created}\t{name}\t{{}}\t{followers}\tf")
         kind = CHANNEL_MIX[provider][0]
@@ -85,10 +83,19 @@ def write_people(conn, conn2, plan: Plan, ids: Ids, identities: Identities, rng:
     for (contact, provider), identity in identities.extra.items():
         kind = CHANNEL_MIX[provider][0]
         people.row(f"{identity}\t{created}\t{created}\t{kind}\t{handle_for(kind, identity)}\t"
-                   f"{names[contact % len(names)]}\tcust{identity}\t0\tf\tf\t{ids.contact + contact}\t")
+                   f"{contact_name(contact)}\tcust{identity}\t0\tf\tf\t{ids.contact + contact}\t")
     contacts.close()
     people.close()
     return contacts.rows + people.rows
+
+
+def contact_name(index: int) -> str:
+    """Display names as desks see them: a few common "Ann K." forms, mostly personal handles
+    ("mia_4821"), so names repeat the way real ones do rather than a few hundred times each."""
+    first, last = NAMES[index % len(NAMES)], NAMES[index // len(NAMES) % len(NAMES)]
+    if index % 5 == 0:
+        return f"{first} {last[0]}."
+    return f"{first.lower()}_{index * 7919 % 99991}"
 
 
 def _status(age_days: float, big: bool, r: float) -> str:

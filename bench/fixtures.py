@@ -82,6 +82,14 @@ def make_twitter_channels(brands: list[str], team_id: int) -> list[TwitterChanne
     return made
 
 
+def twitter_channels() -> list[TwitterChannel]:
+    """The run's Twitter channels, as a reused database has them."""
+    from heedful.channels.models import Channel
+
+    return [TwitterChannel(c.pk, c.credential("screen_name"), c.credential("user_id"), c.credential("consumer_secret"))
+            for c in Channel.objects.filter(provider="twitter", name__startswith="@").order_by("pk")]
+
+
 def session_cookie(user_id: int) -> str:
     """A logged-in session for a user, made by the configured session engine (like login())."""
     from django.conf import settings

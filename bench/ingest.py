@@ -9,6 +9,7 @@ Message.created_at - InboundEvent.received_at, both stamped by the app on the sa
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -168,7 +169,7 @@ def run_phase(name: str, t: Traffic, settings: Settings, sizes: Sizes, stack, *,
 
 
 def run(settings: Settings, sizes: Sizes, stack, channels: list[TwitterChannel], shape) -> dict:
-    use_wrk = loadgen.wrk_available()
+    use_wrk = loadgen.wrk_available() and os.environ.get("BENCH_LOADGEN", "") != "python"
     warm = write_traffic("warmup", shape, channels, sizes.warmup_webhooks, 200, seed=1)
     paced = write_traffic("paced", shape, channels, int(sizes.paced_rate * sizes.paced_seconds),
                           sizes.paced_rate, seed=2)

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from bench import fixtures, ingest
+from bench import fixtures, ingest, procs
 from bench.config import OUT, ROOT, Settings, Sizes
 from bench.procs import log
 
@@ -54,11 +54,13 @@ def run(settings: Settings, sizes: Sizes, stack, people, channels, shape) -> dic
         if ready != "READY":
             raise RuntimeError(f"SSE clients did not all connect: {ready or clients.poll()}")
         before = ingest.last_event_id()
+        cpu = procs.CpuAccount(stack.memory_groups())
         http = ingest.python_load(t, settings, rate=sizes.live_rate, connections=8,
                                   max_seconds=sizes.live_seconds + 30)
         ingest.wait_drained(before, sizes.drain_timeout)
         time.sleep(2)  # notices of the last commits are on their way
         upto = ingest.last_event_id()
+        cpu = cpu.finish()
     finally:
         stop_file.touch()
         try:
@@ -77,7 +79,7 @@ def run(settings: Settings, sizes: Sizes, stack, people, channels, shape) -> dic
               "messages": len(expected), "offered_rate": sizes.live_rate, "http": http,
               "deliveries": found, "expected_deliveries": wanted,
               "delivered_share": round(found / wanted, 4) if wanted else None,
-              "receipt_to_event_ms": traffic_percentiles(latencies)}
+              "receipt_to_event_ms": traffic_percentiles(latencies), "cpu": cpu}
     log(f"live: {len(agents)} agents, {len(expected)} messages, delivered {found}/{wanted}, "
         f"p50 {result['receipt_to_event_ms']['p50']} ms, p99 {result['receipt_to_event_ms']['p99']} ms")
     return result

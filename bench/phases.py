@@ -8,7 +8,7 @@ import traceback
 from bench import fixtures, ingest, profiling, traffic
 from bench.config import Settings, Sizes
 from bench.procs import log
-from bench.stack import Stack, drop_database, postgres_reachable
+from bench.stack import Stack, database_exists, drop_database, postgres_reachable
 
 
 class Runner:
@@ -58,12 +58,19 @@ class Runner:
     # -- phases ----------------------------------------------------------------------------
     def setup(self) -> None:
         self.stack.start_redis()
-        self.stack.create_database()
+        reuse = self.args.reuse_db and database_exists(self.settings, self.settings.db_name)
+        if reuse:
+            self.stack.manage("migrate", "--noinput", "-v", "0")
+            self.stack.limit_statements()
+        else:
+            self.stack.create_database()
         fixtures.setup_django(self.settings)
         self.people = fixtures.make_people(max(self.sizes.desk_agents, self.sizes.live_agents))
         self.shape = traffic.load_shape()
-        self.channels = fixtures.make_twitter_channels(ingest.brands_for_channels(self.shape),
-                                                       self.people.team_id)
+        self.channels = (fixtures.twitter_channels() if reuse else [])
+        if not self.channels:
+            self.channels = fixtures.make_twitter_channels(ingest.brands_for_channels(self.shape),
+                                                           self.people.team_id)
         fixtures.close_db()
         self.stack.start_web()
         self.stack.start_worker()
@@ -92,7 +99,11 @@ class Runner:
     def desk(self) -> None:
         from bench import desk, desk_load
 
-        self.results["desk_load"], meta = desk_load.load(self.settings, self.sizes, self.people)
+        meta = desk_load.loaded_meta(self.settings, self.sizes) if self.args.reuse_db else None
+        if meta is None:
+            self.results["desk_load"], meta = desk_load.load(self.settings, self.sizes, self.people)
+        else:
+            self.results["desk_load"] = {"reused": True}
         self.results["desk"] = desk.measure(self.settings, self.sizes, self.people, meta)
         if "ingest" in self.args.phases and self.left() > self.sizes.scale_paced_seconds + 60:
             self.results.setdefault("ingest", {})["paced_on_loaded_desk"] = ingest.run_paced_only(
@@ -116,7 +127,7 @@ class Runner:
         except Exception:  # Django may never have been set up
             pass
         self.stack.stop()
-        if not self.args.keep_db:
+        if not (self.args.keep_db or self.args.reuse_db):
             for name in (self.settings.db_name, self.settings.db_name + "_peer"):
                 try:
                     drop_database(self.settings, name)

@@ -32,6 +32,8 @@ def parse_args(argv=None):
     parser.add_argument("--profile", action="store_true",
                         help="record py-spy profiles of a web and a worker process during max load")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark databases in place")
+    parser.add_argument("--reuse-db", action="store_true",
+                        help="develop faster: reuse a kept database and its loaded desk (implies --keep-db)")
     args = parser.parse_args(argv)
     args.phases = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = set(args.phases) - set(PHASES)
@@ -87,6 +89,7 @@ def main(argv=None) -> int:
     (OUT / "results.json").write_text(text)
     table = report.table(results)
     (OUT / "table.txt").write_text(table)
+    (OUT / "RESULTS.generated.md").write_text(report.markdown(results))
     print(text)
     print(table, file=sys.stderr)
     log(f"done in {results['elapsed_s']} s; results in {OUT / 'results.json'}")

@@ -14,6 +14,8 @@ from bench import procs
 from bench.config import OUT, VENV_BIN, Settings, free_port
 from bench.procs import Proc, log
 
+STATEMENT_TIMEOUT_S = 20
+
 
 def admin_conn(settings: Settings, dbname: str = "postgres") -> psycopg.Connection:
     return psycopg.connect(f"{settings.pg_base}/{dbname}", autocommit=True, connect_timeout=5)
@@ -31,6 +33,11 @@ def recreate_database(settings: Settings, name: str) -> None:
     with admin_conn(settings) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def database_exists(settings: Settings, name: str) -> bool:
+    with admin_conn(settings) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
 def drop_database(settings: Settings, name: str) -> None:
@@ -70,9 +77,16 @@ class Stack:
     # -- database ------------------------------------------------------------------------
     def create_database(self) -> None:
         recreate_database(self.settings, self.settings.db_name)
+        self.limit_statements()
         started = time.monotonic()
         self.manage("migrate", "--noinput", "-v", "0")
         log(f"database {self.settings.db_name} migrated in {time.monotonic() - started:.1f} s")
+
+    def limit_statements(self) -> None:
+        """A page that would run for minutes answers 500 instead of loading the machine."""
+        with admin_conn(self.settings) as conn:
+            conn.execute(f'ALTER DATABASE "{self.settings.db_name}" SET statement_timeout = '
+                         f"'{STATEMENT_TIMEOUT_S}s'")
 
     def manage(self, *args: str, timeout: float = 300) -> str:
         result = subprocess.run([str(VENV_BIN / "heedful"), *args], env=self.settings.app_env(),

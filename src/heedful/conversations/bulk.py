@@ -92,7 +92,7 @@ class ConversationBatch:
             update_rows(existing, _COUNTER_FIELDS)
         messages = [m for m, _ in self.messages]
         for message in messages:
-            message.conversation_id = message.conversation.pk
+            message.conversation = message.conversation  # saved now: sets the id, keeps the object
         Message.objects.bulk_create(messages)
         for message, attachments in self.messages:
             if attachments:

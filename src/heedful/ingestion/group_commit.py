@@ -149,6 +149,29 @@ class JobBatcher:
                 log.warning("could not queue processing of %d events: %s", len(ids), type(exc).__name__)
 
 
+_COLUMNS = ("channel_id, provider, event_key, raw, content_type, status, attempts, last_error, received_at, "
+            "next_attempt_at, result")
+_CONFLICT = " ON CONFLICT (channel_id, event_key) DO NOTHING RETURNING id, channel_id, event_key"
+# PostgreSQL: one statement text whatever the batch size (arrays, not a row of placeholders
+# per webhook), so the driver parses it once instead of once per commit.
+_PG_INSERT = (f"INSERT INTO {{table}} ({_COLUMNS}) SELECT c, p, k, r, t, 'pending', 0, '', %s, %s, '{{{{}}}}' "
+              "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bytea[], %s::text[]) AS u(c, p, k, r, t)"
+              + _CONFLICT)
+
+
+def _insert(cursor, table: str, items: list[Pending], stamp) -> dict[tuple[int, str], int]:
+    if connection.vendor == "postgresql":
+        cursor.execute(_PG_INSERT.format(table=table), [
+            stamp, stamp, [i.channel_id for i in items], [i.provider for i in items],
+            [i.event_key for i in items], [i.raw for i in items], [i.content_type for i in items]])
+    else:
+        rows = ", ".join(["(%s, %s, %s, %s, %s, 'pending', 0, '', %s, %s, '{}')"] * len(items))
+        params = [v for i in items for v in (i.channel_id, i.provider, i.event_key, i.raw, i.content_type,
+                                             stamp, stamp)]
+        cursor.execute(f"INSERT INTO {table} ({_COLUMNS}) VALUES {rows}{_CONFLICT}", params)
+    return {(c, k): i for i, c, k in cursor.fetchall()}
+
+
 def write_batch(batch: list[Pending]) -> list[tuple[int, bool]]:
     """One INSERT for the batch; replays (same channel and key) return the stored event."""
     table = InboundEvent._meta.db_table
@@ -156,19 +179,9 @@ def write_batch(batch: list[Pending]) -> list[tuple[int, bool]]:
     unique: dict[tuple[int, str], Pending] = {}
     for item in batch:
         unique.setdefault((item.channel_id, item.event_key), item)
-    rows, params = [], []
-    for item in unique.values():
-        rows.append("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '{}')")
-        params += [item.channel_id, item.provider, item.event_key, item.raw, item.content_type,
-                   "pending", 0, "", stamp, stamp]
-    sql = (f"INSERT INTO {table} (channel_id, provider, event_key, raw, content_type, status, attempts, "
-           f"last_error, received_at, next_attempt_at, result) VALUES "
-           + ", ".join(rows)
-           + " ON CONFLICT (channel_id, event_key) DO NOTHING RETURNING id, channel_id, event_key")
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            inserted = {(c, k): i for i, c, k in cursor.fetchall()}
+            inserted = _insert(cursor, table, list(unique.values()), stamp)
         missing = [key for key in unique if key not in inserted]
         existing = {}
         if missing:

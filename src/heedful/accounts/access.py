@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 
 from heedful.accounts.models import Role
 from heedful.audit.actions import record as audit
+from heedful.channels.models import Channel
 from heedful.contacts.models import Contact, LinkSuggestion
 from heedful.conversations.models import Conversation, Message
 from heedful.core.errors import NotFound
@@ -67,7 +68,10 @@ def conversations_for(user) -> QuerySet[Conversation]:
     if role not in TEXT_READERS:
         return qs.none()
     teams = team_ids(user)
-    return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True, channel__team_id__in=teams) | Q(assignee=user))
+    # The teams' channel ids are read first (a small table) so the filter stays on indexed
+    # columns of the conversation row; an OR across a join would scan a large desk.
+    channels = list(Channel.objects.filter(team_id__in=teams).values_list("pk", flat=True))
+    return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True, channel_id__in=channels) | Q(assignee=user))
 
 
 def messages_for(user) -> QuerySet[Message]:

@@ -217,7 +217,7 @@ def suggest_similar(identities: list[Identity]) -> int:
     candidates: dict[str, list[Contact]] = {}
     rows = (Contact.objects.annotate(upper_name=Upper("name"))  # the contact_name_upper index
             .filter(upper_name__in=list(wanted), merged_into__isnull=True, erased_at__isnull=True)
-            .prefetch_related("identities").order_by("pk")[:1000])
+            .prefetch_related("identities")[:1000])  # no ORDER BY: it made PostgreSQL walk the pk
     for candidate in rows:
         candidates.setdefault(candidate.upper_name, []).append(candidate)
     made = 0

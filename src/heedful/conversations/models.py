@@ -65,6 +65,8 @@ class Conversation(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["status", "-priority", "-last_activity_at", "-id"], name="conv_inbox"),
+            # the inbox with every status ("any"): same order, no status prefix
+            models.Index(fields=["-priority", "-last_activity_at", "-id"], name="conv_inbox_any"),
             models.Index(fields=["contact", "-last_activity_at"], name="conv_contact_timeline"),
             models.Index(fields=["team", "status", "-priority", "-last_activity_at"], name="conv_team_inbox"),
             models.Index(fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_inbox"),

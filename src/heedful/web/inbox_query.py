@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from heedful.accounts.access import conversations_for, team_ids
+from heedful.channels.models import Channel
 from heedful.contacts.models import Contact
 from heedful.conversations import search
 from heedful.conversations.models import Conversation, Direction, Message, Priority, Status
@@ -116,7 +117,8 @@ def _by_view(user, qs: QuerySet, view: str) -> QuerySet:
         return qs.filter(assignee__isnull=True)
     if view == "teams":  # a conversation's own team, else its channel's (as the gate reads it)
         teams = team_ids(user)
-        return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True, channel__team_id__in=teams))
+        channels = list(Channel.objects.filter(team_id__in=teams).values_list("pk", flat=True))
+        return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True, channel_id__in=channels))
     if view == "public":
         return qs.filter(public=True)
     if view == "sla":

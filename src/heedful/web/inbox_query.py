@@ -117,7 +117,7 @@ def _by_view(user, qs: QuerySet, view: str) -> QuerySet:
         return qs.filter(assignee__isnull=True)
     if view == "teams":  # a conversation's own team, else its channel's (as the gate reads it)
         teams = team_ids(user)
-        channels = list(Channel.objects.filter(team_id__in=teams).values_list("pk", flat=True))
+        channels = Channel.objects.filter(team_id__in=teams).values("pk")
         return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True, channel_id__in=channels))
     if view == "public":
         return qs.filter(public=True)

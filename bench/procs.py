@@ -72,19 +72,24 @@ def start(name: str, argv: list[str], *, env: dict, logdir: Path, cwd: Path | No
     return Proc(name, popen, logfile)
 
 
-def descendants(pid: int) -> list[int]:
-    """pid and every process below it (read from /proc, no extra dependency)."""
-    children: dict[int, list[int]] = {}
+def _proc_stats():
+    """(pid, /proc/<pid>/stat text) for every live process."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
+                yield int(entry), fh.read()
         except OSError:
             continue
+
+
+def descendants(pid: int) -> list[int]:
+    """pid and every process below it (read from /proc, no extra dependency)."""
+    children: dict[int, list[int]] = {}
+    for pid_, stat in _proc_stats():
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
+        children.setdefault(ppid, []).append(pid_)
     found, todo = [], [pid]
     while todo:
         current = todo.pop()
@@ -157,17 +162,10 @@ def _cpu_table() -> dict[int, tuple[str, int, float]]:
     """pid -> (command name, parent pid, CPU seconds used so far)."""
     tick = os.sysconf("SC_CLK_TCK")
     table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
+    for pid_, stat in _proc_stats():
         name = stat[stat.index("(") + 1: stat.rindex(")")]
         fields = stat.rsplit(")", 1)[1].split()
-        table[int(entry)] = (name, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        table[pid_] = (name, int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
     return table
 
 

@@ -46,7 +46,8 @@ def open_elsewhere(user, contact: Contact, *, current: Conversation | None = Non
     if current is not None:
         qs = qs.exclude(pk=current.pk)
     else:
-        qs = qs.exclude(pk__in=conversations_for(user).values("pk"))
+        # bounded to this contact's conversations: NOT IN over all a user may read scans the desk
+        qs = qs.exclude(pk__in=conversations_for(user).filter(contact=contact).values("pk"))
     providers = sorted(set(qs.values_list("channel__provider", flat=True)))
     return {"count": qs.count(), "providers": providers}
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Upper
 
 from heedful.accounts.access import conversations_for, team_ids
 from heedful.channels.models import Channel
@@ -131,7 +132,9 @@ def _text_match(q: str) -> Q:
     """Message text (full-text on PostgreSQL), customer name, or a #id."""
     # Two bounded id lists (indexed IN lookups) instead of an OR across a join, which would
     # scan every conversation of a large desk.
-    named = Contact.objects.filter(name__icontains=q).values("pk")[:search.MAX_MATCHES]
+    # a customer's full name, any case, through the upper(name) index (a substring match
+    # would scan every contact of a large desk)
+    named = Contact.objects.annotate(upper_name=Upper("name")).filter(upper_name=q.strip().upper()).values("pk")
     matched = Q(pk__in=search.matching_conversation_ids(q)) | Q(contact_id__in=named)
     if q.lstrip("#").isdigit():
         matched |= Q(pk=int(q.lstrip("#")))

@@ -81,20 +81,6 @@ def _worker_loop() -> None:
             _queue.task_done()
 
 
-def drain(timeout: float = 30.0) -> None:
-    """Wait until the in-process queue is empty (demo seeding and tests)."""
-    if _thread is None:
-        return
-    done = threading.Event()
-
-    def waiter():
-        _queue.join()
-        done.set()
-
-    threading.Thread(target=waiter, daemon=True).start()
-    done.wait(timeout)
-
-
 def start_sweeper(tick: float = 1.0) -> None:
     """Embedded mode: run the periodic jobs of CELERY_BEAT_SCHEDULE in-process, as beat would."""
     schedule = [(entry["task"], float(entry["schedule"])) for entry in settings.CELERY_BEAT_SCHEDULE.values()]

@@ -325,7 +325,3 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
         counts[event.status] = counts.get(event.status, 0) + 1
     return counts
 
-
-def process_event(event_id: int) -> str | None:
-    counts = process_events([event_id])
-    return next(iter(counts), None)

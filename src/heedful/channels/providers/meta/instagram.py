@@ -4,48 +4,28 @@ from __future__ import annotations
 
 from heedful.channels.base import OutboundRequest, ParsedEvent, ProviderReceipt
 from heedful.channels.providers.meta import feed, replies
-from heedful.channels.providers.meta.graph_webhook import (
-    GraphWebhook,
-    as_list,
-    as_str,
-    entry_mismatch,
-    from_epoch,
-    load_entries,
-)
-from heedful.channels.providers.meta.messenger import Inbox, parse_messaging
+from heedful.channels.providers.meta.graph_webhook import as_list, from_epoch
+from heedful.channels.providers.meta.platform import MessagingPlatform
 from heedful.channels.registry import register
 
 
 @register
-class InstagramProvider(GraphWebhook):
+class InstagramProvider(MessagingPlatform):
     key = "instagram"
     family = "meta"
     identity_kind = "instagram"
     max_text_length = 2200  # a comment; DMs are checked in check_reply (1000 bytes)
     credential_keys = ("ig_user_id", "page_id", "app_secret", "verify_token", "page_access_token")
     dm_prefix = "igsid"
+    object_type, account_key, account_label = "instagram", "ig_user_id", "instagram account"
 
-    def parse(self, channel, raw: bytes, content_type: str = "") -> ParsedEvent:
-        entries, ignored = load_entries(raw, "instagram")
-        parsed = ParsedEvent(ignored=ignored)
-        account = channel.credential("ig_user_id")
-        inbox = Inbox("instagram", self.dm_prefix, channel.name)
-        for entry in entries:
-            mismatch = entry_mismatch(entry, account, "instagram account")
-            if mismatch:
-                parsed.ignored.append(mismatch)
-                continue
-            parse_messaging(as_list(entry.get("messaging")), inbox, parsed)
-            feed.parse_instagram_changes(as_list(entry.get("changes")), account or as_str(entry.get("id")),
-                                         parsed, at=from_epoch(entry.get("time")))
-        return parsed
+    def parse_changes(self, entry: dict, account: str, parsed: ParsedEvent) -> None:
+        feed.parse_instagram_changes(as_list(entry.get("changes")), account, parsed,
+                                     at=from_epoch(entry.get("time")))
 
     def check_reply(self, channel, payload: dict, text: str) -> None:
         replies.check(payload, text, dm_prefix=self.dm_prefix, platform="Instagram", limit=1000,
                       unit="bytes")
-
-    def private_thread_key(self, channel, payload: dict) -> str:
-        return f"{self.dm_prefix}:{payload['to']}"
 
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         return replies.send(channel, request, dm_prefix=self.dm_prefix, comment_edge="replies",

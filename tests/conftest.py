@@ -58,6 +58,16 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_django_cache():
+    """Login and token failures are counted in the cache, per username and per client IP, and
+    every test client is 127.0.0.1: one test's failures must not lock out the next test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_cache():
     """Ids are reused after each test's reset: never serve a previous test's channel."""
     from heedful.channels import cache

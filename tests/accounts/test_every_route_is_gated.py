@@ -67,7 +67,7 @@ ROUTES = {
     "api/v1/inbound-events/<event_id>": AdminOnly(),
     "api/v1/inbound-events/<event_id>/retry": AdminOnly(),
     "api/v1/users/<user_id>/role": AdminOnly(),
-    "api/v1/channels/<channel_id>": Exempt("a connected account's settings; no customer data"),
+    "api/v1/channels/<channel_id>": Gated(),  # a team's connected account is that team's business
     "api/v1/reports/<name>": Exempt("aggregates only, scoped by analytics.access.report_scope"),
     "api/v1/channels/<int:channel_id>/messages": Exempt("inbound webhook, authenticated by the channel token"),
     "hooks/<str:family>/<int:channel_id>": Exempt("provider webhooks, authenticated by signatures"),
@@ -145,6 +145,7 @@ def world(django_user_model, settings, tmp_path):
         conversation = Conversation.objects.get(channel=twitter)
         objects[label] = {
             "conversation_id": conversation.pk,
+            "channel_id": twitter.pk,
             "contact_id": conversation.contact_id,
             "message_id": Message.objects.get(conversation=conversation).pk,
             "note_id": conversation_actions.add_note(None, conversation, f"note {secret}").pk,

@@ -52,6 +52,8 @@ def test_a_job_takes_the_other_fresh_events_of_its_channel(make_channel):
     assert counts == {"done": 5}
     assert set(InboundEvent.objects.filter(channel=busy).values_list("status", flat=True)) == {"done"}
     assert Message.objects.filter(channel=busy).count() == 5
+    stored = dict(Message.objects.filter(channel=busy).values_list("provider_message_id", "inbound_event_id"))
+    assert stored == {f"m-{busy.pk}-{n}": event.pk for n, event in enumerate(first)}  # each from its event
     elsewhere.refresh_from_db()
     assert elsewhere.status == "pending"  # another channel's events wait for their own job
     assert actions.process([first[3].pk]) == {}  # already done by the first job

@@ -34,7 +34,9 @@ def test_message_becomes_conversation(client, channel):
     msg = conversation.messages.get()
     assert (msg.text, msg.direction, msg.provider_message_id) == ("My order never arrived", "in", "m-1")
     assert msg.sentiment is not None
-    assert InboundEvent.objects.get().status == EventStatus.DONE
+    event = InboundEvent.objects.get()
+    assert event.status == EventStatus.DONE
+    assert msg.inbound_event_id == event.pk == response.json()["event_id"]
 
 
 def test_replayed_message_creates_nothing_new(client, channel):

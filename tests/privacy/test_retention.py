@@ -51,7 +51,7 @@ def test_purge_retention_blanks_old_bodies_only(monkeypatch, capsys, settings, t
 
 def test_celery_beat_runs_the_purge_daily():
     entry = next(e for e in django_settings.CELERY_BEAT_SCHEDULE.values()
-                 if e["task"] == "heedful.contacts.purge_retention")
+                 if e["task"] == "heedful.privacy.purge_retention")
     assert entry["schedule"] <= 24 * 3600
     celery_app.loader.import_default_modules()
-    assert "heedful.contacts.purge_retention" in celery_app.tasks
+    assert "heedful.privacy.purge_retention" in celery_app.tasks

@@ -12,6 +12,8 @@ import json
 import httpx
 
 from heedful.channels.base import (
+    BaseProvider,
+    Credentials,
     Handle,
     InboundMessage,
     OutboundRequest,
@@ -23,20 +25,23 @@ from heedful.channels.base import (
     WebhookRequest,
     body_digest,
 )
+from heedful.channels.providers.twitter.provider import TWITTER
 from heedful.channels.registry import register
 from heedful.devtools.fakeserver import FakeProviderServer, Reply
 
 
+class WebTestCredentials(Credentials):
+    token: str = ""
+
+
 @register
-class WebTestSocial:
+class WebTestSocial(BaseProvider):
     key = "webtest"
     family = "webtest"
-    identity_kind = "twitter"
+    identity_kinds = (TWITTER,)  # its customers are Twitter users
     max_text_length = 280
-    credential_keys = ("token",)
-
-    def handshake(self, channel, request: WebhookRequest):
-        return None
+    credentials = WebTestCredentials
+    can_go_private = True
 
     def verify(self, channel, request: WebhookRequest) -> None:
         if request.header("authorization") != f"Bearer {channel.credential('token')}":

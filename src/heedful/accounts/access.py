@@ -6,6 +6,9 @@ exists. One gate per object type:
 - conversations: `conversations_for`, `access_conversation`
 - messages (and their attachments): `messages_for` (the conversation gate underneath)
 - contacts: `contacts_for`, `access_contact`; link suggestions: `access_suggestion`
+- canned responses: `canned_responses_for` (shared ones and their teams')
+- channels (a connected account's settings): `channels_for`, `access_channel`
+- whom and where to assign: `assignable_users`, `assignable_teams`
 - everything else (inbound events, audit log, teams and roles, full exports, erasure): admins.
 
 Roles:
@@ -19,13 +22,14 @@ Roles:
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from heedful.accounts.models import Role
+from heedful.accounts.models import Role, Team
 from heedful.audit.actions import record as audit
 from heedful.channels.models import Channel
 from heedful.contacts.models import Contact, LinkSuggestion
-from heedful.conversations.models import Conversation, Message
+from heedful.conversations.models import CannedResponse, Conversation, Message
 from heedful.core.errors import NotFound
 
 TEXT_READERS = {Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.MODERATOR}
@@ -122,6 +126,48 @@ def access_suggestion(user, suggestion_id) -> LinkSuggestion:
     return suggestion
 
 
+def canned_responses_for(user) -> QuerySet[CannedResponse]:
+    qs = CannedResponse.objects.all()
+    if sees_everything(user):
+        return qs
+    return qs.filter(Q(team__isnull=True) | Q(team_id__in=team_ids(user)))
+
+
+def channels_for(user) -> QuerySet[Channel]:
+    """Admins: every channel. Everyone else: their teams' channels and the shared ones (no team)."""
+    qs = Channel.objects.all()
+    if sees_everything(user):
+        return qs
+    return qs.filter(Q(team_id__in=team_ids(user)) | Q(team__isnull=True))
+
+
+def access_channel(user, channel_id) -> Channel:
+    channel = channels_for(user).filter(pk=channel_id).first()
+    if channel is None:
+        raise NotFound("channel not found")
+    return channel
+
+
+def assignable_teams(user) -> QuerySet[Team]:
+    """Teams this user may hand a conversation to: admins any; others the teams they are in."""
+    if sees_everything(user):
+        return Team.objects.all()
+    if not reads_text(user):
+        return Team.objects.none()
+    return Team.objects.filter(pk__in=team_ids(user))
+
+
+def assignable_users(user) -> QuerySet:
+    """People this user may assign a conversation to: active and not read-only analysts; for
+    admins anyone, for everyone else themselves and the members of their own teams."""
+    users = get_user_model().objects.filter(is_active=True).exclude(profile__role=Role.ANALYST)
+    if sees_everything(user):
+        return users
+    if not reads_text(user):
+        return users.none()
+    return users.filter(Q(pk=user.pk) | Q(profile__teams__in=team_ids(user))).distinct()
+
+
 def can_manage_channels(user) -> bool:
     return role_of(user) == Role.ADMIN
 
@@ -142,6 +188,3 @@ def can_export_contacts(user) -> bool:
 def can_erase_contacts(user) -> bool:
     return role_of(user) == Role.ADMIN
 
-
-def can_read_reports(user) -> bool:
-    return role_of(user) in {Role.ADMIN, Role.SUPERVISOR, Role.ANALYST}

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from heedful.channels import cache, registry
+from django.db import transaction
+
+from heedful.channels import cache
+from heedful.channels.credentials import validated
 from heedful.channels.models import Channel, ChannelStatus
-from heedful.core.errors import ValidationError
-
-
-def _check_credentials(provider_key: str, credentials: dict) -> None:
-    provider = registry.get(provider_key)
-    unknown = set(credentials) - set(getattr(provider, "credential_keys", ()) or credentials)
-    if unknown:
-        raise ValidationError(f"unknown credential keys for {provider_key}: {', '.join(sorted(unknown))}")
+from heedful.events import names
+from heedful.events.dispatcher import emit
 
 
 def connect(user, *, provider: str, name: str, credentials: dict, settings: dict, team_id=None) -> Channel:
-    _check_credentials(provider, credentials)
+    credentials = validated(provider, credentials)
     return Channel.objects.create(provider=provider, name=name, credentials=credentials,
                                   settings=settings, team_id=team_id)
 
@@ -24,8 +21,7 @@ def update(user, channel: Channel, *, name=None, credentials=None, settings=None
     if name is not None:
         channel.name = name
     if credentials is not None:
-        _check_credentials(channel.provider, credentials)
-        channel.credentials = {**channel.credentials, **credentials}
+        channel.credentials = {**channel.credentials, **validated(channel.provider, credentials)}
         # New credentials are the re-authorisation the channel was waiting for.
         if channel.status == ChannelStatus.NEEDS_REAUTH:
             channel.status, channel.status_detail = ChannelStatus.ACTIVE, ""
@@ -36,3 +32,25 @@ def update(user, channel: Channel, *, name=None, credentials=None, settings=None
     channel.save()
     cache.forget(channel.pk)  # this process sees the change at once, others within cache.TTL
     return channel
+
+
+def save_poll_cursor(channel_id: int, key: str, cursor: dict) -> None:
+    """Keep a poller's cursor in `settings[key]`, leaving the other settings as they are.
+
+    Read-modify-write under a row lock. Call in the transaction that stores what was polled,
+    so a crash keeps neither and the next poll fetches the same items again.
+    """
+    rows = list(Channel.objects.select_for_update().filter(pk=channel_id)
+                .values_list("settings", flat=True)[:1])
+    if rows:  # the channel may have been deleted while it was polled
+        Channel.objects.filter(pk=channel_id).update(settings={**(rows[0] or {}), key: cursor})
+
+
+def mark_needs_reauth(channel_id: int, detail: str) -> None:
+    """The provider refused the channel's credentials: flag it until new ones are saved (`update`)."""
+    with transaction.atomic():
+        Channel.objects.filter(pk=channel_id).update(status=ChannelStatus.NEEDS_REAUTH,
+                                                     status_detail=detail[:500])
+        emit(names.CHANNEL_NEEDS_REAUTH, channel_id=channel_id)
+        # After commit: forgetting earlier would let a concurrent read cache the old row again.
+        transaction.on_commit(lambda: cache.forget(channel_id))

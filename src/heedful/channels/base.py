@@ -4,9 +4,15 @@ A provider package (under channels/providers/) imports only this module and regi
 with `channels.registry`. The core never imports a provider.
 
 Inbound: the webhook view calls `handshake()` for GETs, then `verify()` and `event_key()`; the
-raw body is stored; later the pipeline calls `parse()` and works on the normalized results.
+raw body is stored and `acknowledge()` answers; later the pipeline calls `parse()` and works on
+the normalized results. A provider that `polls` is read by `fetch_new()` instead of webhooks.
 Outbound: the outbound worker calls `send()` with an `OutboundRequest` and gets a receipt, or
-one of the typed send errors below.
+one of the typed send errors below; replies are checked first by `check_reply()`.
+
+Every fact about a channel lives on its provider class: the identity kinds it brings (with their
+label, glyph and linking facts), its typed `Credentials`, its text limit, whether a public post
+can move to a private thread. The core reads these through `channels.registry` and never lists
+providers itself. Subclass `BaseProvider`: every optional hook has a default there.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from heedful.core.errors import PayloadError, WebhookAuthError
 
@@ -27,7 +35,9 @@ __all__ = [
     "ParsedEvent",
     "OutboundRequest",
     "ProviderReceipt",
-    "Provider",
+    "BaseProvider",
+    "Credentials",
+    "IdentityKind",
     "WebhookRequest",
     "SendError",
     "TemporarySendError",
@@ -43,7 +53,7 @@ __all__ = [
 class Handle:
     """Who sent a message: a handle on one provider (identity kind + normalized id)."""
 
-    kind: str  # contacts.IdentityKind value: email, phone, twitter, facebook ...
+    kind: str  # an IdentityKind key declared by a provider: email, phone, twitter ...
     handle: str  # normalized: lower-case email, E.164 phone, provider user id
     display_name: str = ""
     username: str = ""  # screen name (@ann_k) where the provider has one
@@ -172,27 +182,99 @@ class ReauthRequired(PermanentSendError):
     """The channel's token is expired or revoked: the channel needs re-authorisation."""
 
 
-class Provider(Protocol):
+@dataclass(frozen=True)
+class IdentityKind:
+    """A kind of customer handle a provider brings, and the facts the core needs about it.
+
+    `handle_format` says how handles compare: "email" (lower-cased address), "phone" (E.164; two
+    phone kinds with the same number are the same person) or "id" (the provider's own id).
+    `one_account_per_person`: two different handles of this kind on one contact are probably
+    two people, so linking suggests instead of merging. `trusted_email`: an email in this kind's
+    message metadata is asserted by the brand's own authenticated back end and links at once.
+    `glyph` is SVG markup drawn in a 16x16 viewBox with `currentColor`.
+    """
+
+    key: str
+    label: str
+    glyph: str = ""
+    handle_format: Literal["email", "phone", "id"] = "id"
+    one_account_per_person: bool = False
+    trusted_email: bool = False
+
+    @property
+    def phone_like(self) -> bool:
+        return self.handle_format == "phone"
+
+
+class Credentials(BaseModel):
+    """What a brand pastes from the provider's console. Subclass with typed, optional fields;
+    a key the schema does not know is refused (never silently dropped)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class BaseProvider:
+    """A channel provider. `key`, `family`, `identity_kinds` and the four abstract hooks are
+    required; everything else has a default that suits a channel without the feature."""
+
     key: ClassVar[str]  # channel provider key: email, twitter, facebook ...
     family: ClassVar[str]  # webhook URL family: /hooks/<family>/<channel>
-    identity_kind: ClassVar[str]
-    max_text_length: ClassVar[int | None]
-    credential_keys: ClassVar[tuple[str, ...]]
+    # The kinds of handle this channel's customers have; the first is the one replies go to.
+    identity_kinds: ClassVar[tuple[IdentityKind, ...]] = ()
+    label: ClassVar[str] = ""  # how the channel is named in the workspace; default: its kind's label
+    max_text_length: ClassVar[int | None] = None  # of a public reply
+    credentials: ClassVar[type[Credentials]] = Credentials
+    polls: ClassVar[bool] = False  # read by `fetch_new` (a mailbox) besides webhooks
+    can_go_private: ClassVar[bool] = False  # a public post can move to `private_thread_key`
 
+    @property
+    def identity_kind(self) -> str:
+        return self.identity_kinds[0].key if self.identity_kinds else self.key
+
+    @property
+    def display_name(self) -> str:
+        return self.label or (self.identity_kinds[0].label if self.identity_kinds else self.key.title())
+
+    # -- inbound ---------------------------------------------------------------------------
     def handshake(self, channel, request: WebhookRequest) -> tuple[int, str, str] | None:
-        """Answer a provider's GET challenge: (status, content_type, body), or None."""
+        """Answer a provider's GET challenge: (status, content_type, body), or None (405)."""
+        return None
 
     def verify(self, channel, request: WebhookRequest) -> None:
         """Raise WebhookAuthError unless the request is authentic."""
+        raise NotImplementedError
 
     def event_key(self, channel, request: WebhookRequest) -> str:
         """A key unique per provider event; replays of the same event give the same key."""
+        raise NotImplementedError
+
+    def acknowledge(self, channel, request: WebhookRequest, event_id: int) -> tuple[int, str, str] | None:
+        """The answer to a stored webhook when the provider expects a particular one (TwiML);
+        None gives the default JSON acknowledgement."""
+        return None
 
     def parse(self, channel, raw: bytes, content_type: str = "") -> ParsedEvent:
         """Turn a stored raw body into normalized items. Raise PayloadError if unreadable."""
+        raise NotImplementedError
+
+    def fetch_new(self, channel, cursor: dict) -> tuple[list[tuple[str, bytes]], dict]:
+        """For a provider that `polls`: new raw items [(event key, body)] after `cursor`, and
+        the cursor to keep. Network work; called outside any transaction."""
+        return [], cursor
+
+    # -- outbound --------------------------------------------------------------------------
+    def check_reply(self, channel, payload: dict, text: str) -> None:
+        """Refuse a reply the provider would refuse (a closed window, a text too long for a DM)
+        with a ValidationError, before it is queued."""
+
+    def private_thread_key(self, channel, payload: dict) -> str:
+        """For a provider that `can_go_private`: the thread key of the customer's private
+        thread, so their private messages continue the same conversation."""
+        raise NotImplementedError(f"{self.key} has no private channel")
 
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         """Deliver one outbound message, or raise a SendError subclass."""
+        raise NotImplementedError
 
 
 def body_digest(body: bytes) -> str:

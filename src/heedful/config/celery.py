@@ -8,4 +8,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heedful.config.settings")
 
 app = Celery("heedful")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["heedful.ingestion", "heedful.outbound", "heedful.conversations", "heedful.contacts"])
+app.autodiscover_tasks(["heedful.ingestion", "heedful.outbound", "heedful.conversations", "heedful.privacy"])

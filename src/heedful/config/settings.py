@@ -30,6 +30,20 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 HEEDFUL_BASE_URL = os.environ.get("HEEDFUL_BASE_URL", "http://127.0.0.1:8000")
 
+# Served over HTTPS (an https HEEDFUL_BASE_URL): redirect plain HTTP, cookies only over TLS, and
+# HSTS. Each can be set on its own; behind a proxy that ends TLS, name the header it sets
+# (HEEDFUL_SECURE_PROXY_HEADER=X-Forwarded-Proto) or the redirect loops.
+_HTTPS = HEEDFUL_BASE_URL.lower().startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("HEEDFUL_SSL_REDIRECT", _HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("HEEDFUL_SECURE_COOKIES", _HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("HEEDFUL_HSTS_SECONDS") or (31536000 if _HTTPS else 0))
+# Off unless asked: both bind every subdomain of the brand's domain to HTTPS, preload for years.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HEEDFUL_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HEEDFUL_HSTS_PRELOAD", False)
+if os.environ.get("HEEDFUL_SECURE_PROXY_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["HEEDFUL_SECURE_PROXY_HEADER"].upper().replace("-", "_"), "https")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -49,6 +63,7 @@ INSTALLED_APPS = [
     "heedful.realtime",
     "heedful.analytics",
     "heedful.web",
+    "heedful.privacy",
     "heedful.demo",
     "heedful.audit",
 ]
@@ -126,6 +141,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 # Reuse a worker's database connection for this many tasks; Celery otherwise opens a new one
 # for every task (a few ms each, more than a small ingest job's own work).
 CELERY_DB_REUSE_MAX = int(os.environ.get("HEEDFUL_CELERY_DB_REUSE_MAX", 1000))
+# A worker rides out a broker restart: it retries for as long as the broker is away, at start-up
+# too, and kombu's reconnect path cannot end it (config/broker.py). No result backend: jobs
+# report through their durable rows. Redelivery of an unacknowledged job waits for the visibility
+# timeout, which must exceed the longest countdown a job is queued with.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "heedful.config.broker:Transport"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("HEEDFUL_BROKER_VISIBILITY_TIMEOUT", 3600)),
+    "socket_connect_timeout": 5, "socket_keepalive": True, "retry_on_timeout": True,
+    # Finds a connection a broker failover left half-open instead of waiting on it for ever.
+    "health_check_interval": 25,
+}
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ROUTES = {
     "heedful.ingestion.*": {"queue": "ingest"},
     "heedful.outbound.*": {"queue": "outbound"},
@@ -134,13 +165,21 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "heedful.ingestion.sweep", "schedule": 5.0},
     "sweep-outbound": {"task": "heedful.outbound.sweep", "schedule": 5.0},
     "poll-mailboxes": {"task": "heedful.ingestion.poll_mailboxes", "schedule": 30.0},
-    "purge-retention": {"task": "heedful.contacts.purge_retention", "schedule": 24 * 3600.0},
+    "purge-retention": {"task": "heedful.privacy.purge_retention", "schedule": 24 * 3600.0},
     "wake-snoozed": {"task": "heedful.conversations.wake_snoozed", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Brute-force protection for passwords and API tokens (accounts/throttle.py): this many failures
+# per account, or per client IP, within the window lock that account or IP out for a while.
+HEEDFUL_AUTH_MAX_FAILURES = int(os.environ.get("HEEDFUL_AUTH_MAX_FAILURES", 5))
+HEEDFUL_AUTH_MAX_FAILURES_PER_IP = int(os.environ.get("HEEDFUL_AUTH_MAX_FAILURES_PER_IP", 20))
+HEEDFUL_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("HEEDFUL_AUTH_FAILURE_WINDOW_SECONDS", 900))
+HEEDFUL_AUTH_LOCKOUT_SECONDS = int(os.environ.get("HEEDFUL_AUTH_LOCKOUT_SECONDS", 900))
+# How many proxies in front of Heedful append to X-Forwarded-For (0: use the peer address).
+HEEDFUL_TRUSTED_PROXIES = int(os.environ.get("HEEDFUL_TRUSTED_PROXIES", 0))
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/login/"

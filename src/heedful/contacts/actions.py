@@ -139,14 +139,14 @@ def _create_many(missing, wanted) -> dict[tuple[str, str], Identity]:
     for kind, key in missing:
         h = wanted[(kind, key)]
         contact = siblings.get((kind, key))
-        if contact is None and kind in keys.PHONE_KINDS:
+        if contact is None and keys.phone_like(kind):
             contact = by_number.get(key)
         joined = contact is not None
         if contact is None:
             contact = Contact(name=h.display_name or h.username or key,
                               followers_count=h.followers_count or 0, verified=bool(h.verified))
             fresh.append(contact)
-            if kind in keys.PHONE_KINDS:
+            if keys.phone_like(kind):
                 by_number[key] = contact
         plan.append((kind, key, h, contact, joined))
     Contact.objects.bulk_create(fresh)

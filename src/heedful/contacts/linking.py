@@ -3,18 +3,19 @@ suggestions an agent confirms or dismisses.
 
 Automatic (a merge, recorded and undoable, or a new identity on the sender's contact):
 - an email the brand vouches for: `metadata["verified_email"]` (a logged-in widget visitor) or
-  `metadata["email"]` from a channel that authenticates its sender (the API channel, whose
+  `metadata["email"]` from a kind its provider declares `trusted_email` (the API channel, whose
   messages come from the brand's own back end; a channel may opt in or out with the setting
   `trust_sender_email`);
 - an email customers give as their own in a private message ("my email is ann@example.com");
 - the same phone number under another kind (handled when the identity is created, actions.py).
-A link that would join two different accounts of one social network becomes a suggestion.
+A link that would join two different accounts of a kind declared `one_account_per_person` (one
+social network) becomes a suggestion.
 
 Suggested (never merged without an agent): the same name with a similar handle, an email in a
 public post, someone else's email mentioned in a private message.
 
-`after_message` is the pipeline's hook, called once per stored inbound message; it costs no
-query unless the message carries an email or its sender is new.
+`after_messages` is the pipeline's hook, called once per batch of stored inbound messages; it
+costs no query unless a message carries an email or its sender is new.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Upper
 
 from heedful.audit.actions import record as audit
+from heedful.channels import registry
 from heedful.contacts import merging, normalize
 from heedful.contacts.actions import add_identity, blocked_identity
 from heedful.contacts.models import Contact, Identity, LinkSuggestion, SuggestionStatus
@@ -38,8 +40,7 @@ log = logging.getLogger(__name__)
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![\w-])")
 # Words that, shortly before an address, say it is the writer's own.
 OWN = re.compile(r"\b(?:my|i'?m|i am|this is|it'?s|me at|me on|me via|reach me|email me|e-mail me|write me)\b[^@\n]{0,30}$", re.I)
-TRUSTED_EMAIL_KINDS = {"api"}  # identities asserted by the brand's own authenticated back end
-ONE_ACCOUNT_KINDS = {"twitter", "facebook", "instagram", "forum"}
+EMAIL_KIND = "email"  # an address found in text is linked as this kind (the email provider's)
 
 
 def after_messages(channel, stored) -> None:
@@ -65,10 +66,6 @@ def after_messages(channel, stored) -> None:
         _guarded(suggest_similar, list(new.values()))
 
 
-def after_message(channel, identity, msg) -> None:
-    after_messages(channel, [(identity, msg)])
-
-
 def _guarded(fn, *args) -> None:
     try:
         with transaction.atomic():
@@ -89,7 +86,7 @@ def _trusted_emails(channel, identity, metadata: dict) -> list[str]:
     emails = []
     if metadata.get("verified_email"):
         emails.append(metadata["verified_email"])
-    trust = (channel.settings or {}).get("trust_sender_email", identity.kind in TRUSTED_EMAIL_KINDS)
+    trust = (channel.settings or {}).get("trust_sender_email", registry.identity_kind(identity.kind).trusted_email)
     if metadata.get("email") and trust:
         emails.append(metadata["email"])
     return [e for e in (_clean(x) for x in emails) if e]
@@ -101,7 +98,7 @@ def _clean(value) -> str:
 
 
 def _emails_in_text(identity: Identity, text: str, mentioned, *, public: bool, skip: set[str]) -> None:
-    own_handle = identity.handle if identity.kind == "email" else ""
+    own_handle = identity.handle if identity.kind == EMAIL_KIND else ""
     for match in mentioned:
         email = _clean(match.group(0))
         if not email or email in skip or email == own_handle:
@@ -110,14 +107,14 @@ def _emails_in_text(identity: Identity, text: str, mentioned, *, public: bool, s
         if not public and _declares_own(text, match):
             link_email(identity, email, reason="email given in private message")
             continue
-        owner = Identity.objects.select_related("contact").filter(kind="email", handle=email).first()
+        owner = Identity.objects.select_related("contact").filter(kind=EMAIL_KIND, handle=email).first()
         if owner is not None and owner.blocked:
             continue
         reason = "email in public post" if public else "email mentioned in private message"
         if owner is not None:
             suggest(live(identity.contact), other=live(owner.contact), reason=reason, evidence={"kind": "email"})
-        elif public and blocked_identity("email", email) is None:  # nobody has it: may be theirs
-            suggest(live(identity.contact), handle_kind="email", handle=email, reason=reason,
+        elif public and blocked_identity(EMAIL_KIND, email) is None:  # nobody has it: may be theirs
+            suggest(live(identity.contact), handle_kind=EMAIL_KIND, handle=email, reason=reason,
                     evidence={"kind": "email"})
 
 
@@ -139,10 +136,10 @@ def live(contact: Contact) -> Contact:
 def link_email(identity: Identity, email: str, *, reason: str) -> None:
     """The sender owns `email`: join the contact that has it, or give it to the sender's contact."""
     contact = live(identity.contact)
-    owner = Identity.objects.select_related("contact").filter(kind="email", handle=email).first()
+    owner = Identity.objects.select_related("contact").filter(kind=EMAIL_KIND, handle=email).first()
     if owner is None:
-        if blocked_identity("email", email) is None:
-            added = add_identity(contact, "email", email, linked_via=reason)
+        if blocked_identity(EMAIL_KIND, email) is None:
+            added = add_identity(contact, EMAIL_KIND, email, linked_via=reason)
             audit(None, "contact.identity_linked", "contact", contact.pk, identity=added.pk, reason=reason)
         return
     if owner.blocked:
@@ -158,8 +155,9 @@ def link_email(identity: Identity, email: str, *, reason: str) -> None:
 
 def _conflicting(a: Contact, b: Contact) -> bool:
     """Both have an account on the same network, and not the same one: probably two people."""
-    mine = set(a.identities.filter(kind__in=ONE_ACCOUNT_KINDS).values_list("kind", "handle"))
-    theirs = set(b.identities.filter(kind__in=ONE_ACCOUNT_KINDS).values_list("kind", "handle"))
+    one_account = registry.kinds_where(one_account_per_person=True)
+    mine = set(a.identities.filter(kind__in=one_account).values_list("kind", "handle"))
+    theirs = set(b.identities.filter(kind__in=one_account).values_list("kind", "handle"))
     return bool({k for k, _ in mine} & {k for k, _ in theirs}) and not (mine & theirs)
 
 
@@ -186,7 +184,7 @@ def _stems(identities) -> set[str]:
         if identity.blocked:
             continue
         for value in (identity.username, identity.handle):
-            if identity.kind == "email" and value == identity.handle:
+            if identity.kind == EMAIL_KIND and value == identity.handle:
                 value = value.split("@", 1)[0]
             stem = re.sub(r"[^a-z0-9]", "", (value or "").lower())
             if len(stem) >= 3 and not stem.isdigit():

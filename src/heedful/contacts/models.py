@@ -4,19 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
 
+from heedful.channels import registry
 from heedful.core.models import TimeStamped
-
-
-class IdentityKind(models.TextChoices):
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
-    TWITTER = "twitter", "Twitter/X"
-    FACEBOOK = "facebook", "Facebook"
-    INSTAGRAM = "instagram", "Instagram"
-    WHATSAPP = "whatsapp", "WhatsApp"
-    WEBCHAT = "webchat", "Web chat visitor"
-    FORUM = "forum", "Community account"
-    API = "api", "API"
 
 
 class Contact(TimeStamped):
@@ -37,7 +26,9 @@ class Contact(TimeStamped):
 
 class Identity(TimeStamped):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
-    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
+    # A kind a provider declares (channels.registry.identity_kind); no fixed list here, so a
+    # new provider brings its own kinds.
+    kind = models.CharField(max_length=20)
     handle = models.CharField(max_length=320, help_text="normalised: lower-case email, E.164 phone, provider id")
     display_name = models.CharField(max_length=255, blank=True)
     username = models.CharField(max_length=255, blank=True, help_text="screen name where the provider has one")
@@ -52,6 +43,10 @@ class Identity(TimeStamped):
 
     def __str__(self):
         return f"{self.kind}:{self.username or self.handle}"
+
+    @property
+    def kind_label(self) -> str:
+        return registry.identity_kind(self.kind).label
 
 
 class ContactNote(TimeStamped):

@@ -1,7 +1,11 @@
-"""Normalise handles so the same person's handle always compares equal."""
+"""Normalise handles so the same person's handle always compares equal.
+
+How a handle is normalised is a fact its provider declares about the kind (`handle_format`).
+"""
 
 import phonenumbers
 
+from heedful.channels import registry
 from heedful.core.errors import ValidationError
 
 
@@ -22,9 +26,10 @@ def phone(number: str, region: str | None = None) -> str:
 
 
 def handle(kind: str, value: str) -> str:
-    if kind == "email":
+    form = registry.identity_kind(kind).handle_format
+    if form == "email":
         return email(value)
-    if kind in ("phone", "whatsapp"):
+    if form == "phone":
         try:
             return phone(value)
         except ValidationError:

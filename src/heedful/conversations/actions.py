@@ -1,19 +1,19 @@
-"""Every write to conversations, messages and notes. Events go out after commit."""
+"""Every write to conversations, messages and notes. Events go out after commit.
+
+Agent replies, which also create a delivery, are `outbound.replies.reply` (it calls
+`append_message` here).
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
 
-from heedful.channels import registry
-from heedful.contacts.models import Identity
 from heedful.conversations import mentions
-from heedful.conversations.models import Conversation, Delivery, Direction, Message, Note, Status
+from heedful.conversations.models import Conversation, Direction, Message, Note, Status
 from heedful.core.clock import now
 from heedful.core.errors import ValidationError
 from heedful.events import names
 from heedful.events.dispatcher import emit
-from heedful.outbound import actions as outbound_actions
 
 
 def open_conversation(channel, contact, *, public: bool = False, subject: str = "",
@@ -53,71 +53,6 @@ def append_message(conversation: Conversation, **fields) -> Message:
          direction=message.direction)
     if updates.get("status") == Status.OPEN:
         emit(names.CONVERSATION_REOPENED, conversation_id=conversation.pk)
-    return message
-
-
-def _recipient(conversation: Conversation) -> Identity | None:
-    kind = registry.get(conversation.channel.provider).identity_kind
-    last_in = (
-        conversation.messages.filter(direction=Direction.IN, author_identity__isnull=False, automated=False)
-        .select_related("author_identity").order_by("-sent_at", "-id").first()
-    )
-    if last_in and last_in.author_identity.kind == kind:
-        return last_in.author_identity
-    return conversation.contact.identities.filter(kind=kind, blocked=False).order_by("-id").first()
-
-
-def reply_payload(conversation: Conversation, *, private: bool = False) -> dict:
-    """What a provider needs to answer in the right place, frozen when the reply is queued."""
-    recipient = _recipient(conversation)
-    # An auto-reply (out of office) is never the mail answered, nor its sender the recipient.
-    last_in = conversation.messages.filter(direction=Direction.IN, automated=False).exclude(provider_message_id="")
-    last_in = last_in.order_by("-sent_at", "-id").first()
-    references = list(
-        conversation.messages.exclude(provider_message_id="").order_by("sent_at", "id")
-        .values_list("provider_message_id", flat=True)[:50]
-    )
-    return {
-        "to": recipient.handle if recipient else "",
-        "to_username": recipient.username if recipient else "",
-        "to_name": recipient.display_name if recipient else "",
-        "reply_to_id": last_in.provider_message_id if last_in else "",
-        "reply_to_metadata": last_in.metadata if last_in else {},
-        "references": references,
-        "thread_key": conversation.thread_key,
-        "subject": conversation.subject,
-        "conversation_id": conversation.pk,
-        # When the customer last wrote: WhatsApp and Messenger only allow replies for a while.
-        "last_inbound_at": conversation.last_inbound_at.isoformat() if conversation.last_inbound_at else "",
-        "public": conversation.public and not private,
-        "mode": "private" if (private or not conversation.public) else "public",
-    }
-
-
-def reply(user, conversation: Conversation, text: str, *, html: str = "", private: bool = False,
-          attachments: list | None = None) -> Message:
-    """Queue an agent reply on the conversation's channel. Sending happens after commit."""
-    text = (text or "").strip()
-    if not text and not attachments:
-        raise ValidationError("a reply needs text or an attachment")
-    provider = registry.get(conversation.channel.provider)
-    public = conversation.public and not private
-    limit = getattr(provider, "max_text_length", None)
-    if public and limit and len(text) > limit:
-        raise ValidationError(f"a public reply on {provider.key} is at most {limit} characters")
-    payload = reply_payload(conversation, private=private)
-    check = getattr(provider, "check_reply", None)
-    if check:
-        check(conversation.channel, payload, text)  # e.g. WhatsApp 24-hour window
-    with transaction.atomic():
-        message = append_message(
-            conversation, direction=Direction.OUT, author_user=user,
-            author_name=(user.get_full_name() or user.get_username()) if user else "",
-            text=text, display_text=text, html=html, subject=conversation.subject, public=public,
-            sent_at=now(), delivery_status=Delivery.QUEUED,
-            reply_to_provider_id=payload["reply_to_id"],
-        )
-        outbound_actions.queue(message, payload, attachments or [])
     return message
 
 
@@ -185,30 +120,10 @@ def set_priority(user, conversation: Conversation, priority: int) -> Conversatio
     return conversation
 
 
-DEFAULT_ACKNOWLEDGEMENT = "We've sent you a private message so we can look into this with you."
-
-
-def move_to_private(user, conversation: Conversation, text: str, *,
-                    acknowledgement: str = DEFAULT_ACKNOWLEDGEMENT) -> Message:
-    """Answer a public conversation privately and leave a short public acknowledgement.
-
-    The provider sends the private message (a DM, or a private reply to the comment) with a
-    reference to the public post; the conversation then follows the private thread, so the
-    customer's DMs land here too.
-    """
-    if not conversation.public:
-        raise ValidationError("this conversation is already private")
-    provider = registry.get(conversation.channel.provider)
-    private_key = getattr(provider, "private_thread_key", None)
-    if private_key is None:
-        raise ValidationError(f"{provider.key} has no private channel")
-    payload = reply_payload(conversation, private=True)
-    with transaction.atomic():
-        if acknowledgement:
-            reply(user, conversation, acknowledgement)
-        message = reply(user, conversation, text, private=True)
-        conversation.public = False
-        conversation.thread_key = private_key(conversation.channel, payload)[:255]
-        conversation.save(update_fields=["public", "thread_key"])
-        emit(names.CONVERSATION_UPDATED, conversation_id=conversation.pk)
-    return message
+def make_private(conversation: Conversation, thread_key: str) -> Conversation:
+    """The conversation now follows the customer's private thread (after a move to private)."""
+    conversation.public = False
+    conversation.thread_key = thread_key[:255]
+    conversation.save(update_fields=["public", "thread_key"])
+    emit(names.CONVERSATION_UPDATED, conversation_id=conversation.pk)
+    return conversation

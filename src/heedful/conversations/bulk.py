@@ -5,7 +5,8 @@ conversation's counters up to date as messages are appended (so a reply later in
 finds the conversation its parent opened), and writes everything in `flush()`: one INSERT for the
 new conversations, one for the messages, one UPDATE for the existing conversations. Existing
 conversations must be locked by the caller (`lock_conversations`) so the absolute counters it
-writes cannot overwrite a concurrent agent's update.
+writes cannot overwrite a concurrent agent's update. `announce()` then emits the events for what
+was written (listeners hear them after commit).
 """
 
 from __future__ import annotations
@@ -97,12 +98,16 @@ class ConversationBatch:
         for message, attachments in self.messages:
             if attachments:
                 save_attachments(message, attachments)
+        return messages
+
+    def announce(self) -> None:
+        """Emit conversation.created, message.created and conversation.reopened for what
+        `flush()` wrote. Call after `flush()`, in the same transaction."""
         for conversation in self.new:
             emit(names.CONVERSATION_CREATED, conversation_id=conversation.pk)
-        for message in messages:
+        for message, _ in self.messages:
             # `snoozed` lets the snooze listener skip its query for the usual, unsnoozed case.
             emit(names.MESSAGE_CREATED, message_id=message.pk, conversation_id=message.conversation_id,
                  direction=message.direction, snoozed=message.conversation.snoozed_until is not None)
         for pk in self.reopened:
             emit(names.CONVERSATION_REOPENED, conversation_id=pk)
-        return messages

@@ -1,22 +1,13 @@
-"""Canned responses: which ones an agent may use, and filling in their variables."""
+"""Canned responses: filling in their variables. Which ones an agent may use is a permission
+gate (`accounts.access.canned_responses_for`)."""
 
 from __future__ import annotations
 
 import re
 
-from django.db.models import Q, QuerySet
-
-from heedful.accounts.access import sees_everything, team_ids
-from heedful.conversations.models import CannedResponse, Conversation
+from heedful.conversations.models import Conversation
 
 VARIABLE = re.compile(r"\{\{\s*(customer|agent|conversation)\.(\w+)\s*\}\}")
-
-
-def available_to(user) -> QuerySet[CannedResponse]:
-    qs = CannedResponse.objects.all()
-    if sees_everything(user):
-        return qs
-    return qs.filter(Q(team__isnull=True) | Q(team_id__in=team_ids(user)))
 
 
 def _values(conversation: Conversation, agent) -> dict[tuple[str, str], str]:

@@ -98,6 +98,9 @@ class Message(models.Model):
     sentiment = models.FloatField(null=True, blank=True)
     language = models.CharField(max_length=8, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The ingestion event this message was stored from. A plain key, not a foreign key: the
+    # ingestion app sits above conversations, and erasure looks it up by message, so no index.
+    inbound_event_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

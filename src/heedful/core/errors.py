@@ -21,6 +21,13 @@ class ValidationError(HeedfulError):
     code = "invalid"
 
 
+class InvalidFields(ValidationError):
+    """A body's fields do not fit its schema (an unknown key, a wrong type): 422, never ignored."""
+
+    status = 422
+    code = "invalid_fields"
+
+
 class Conflict(HeedfulError):
     status = 409
     code = "conflict"

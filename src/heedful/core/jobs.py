@@ -2,8 +2,10 @@
 
 `enqueue("heedful.ingestion.process", ids)` runs a registered job after the current transaction
 commits: on a Celery worker (HEEDFUL_JOBS=celery), on an in-process worker thread (thread, the
-embedded default) or synchronously (inline, for tests). Jobs must be idempotent: the durable rows
-they work on are the truth, and a sweeper re-runs whatever a crash left behind.
+embedded default) or synchronously (inline, for tests). `enqueue_now` and `enqueue_in` dispatch
+at once or after a wait, so callers never switch on the mode themselves. Jobs must be
+idempotent: the durable rows they work on are the truth, and a sweeper re-runs whatever a crash
+left behind.
 """
 
 import logging
@@ -12,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from celery import current_app
 from django.conf import settings
 from django.db import close_old_connections, transaction
 
@@ -43,17 +46,41 @@ def enqueue_now(name: str, *args) -> None:
     _dispatch(name, args)
 
 
-def _dispatch(name: str, args: tuple) -> None:
+def enqueue_in(seconds: float, name: str, *args) -> None:
+    """Dispatch a job `seconds` from now; call outside a transaction (e.g. from on_commit).
+
+    For short waits only (a provider's Retry-After): a wait held in this process is lost if it
+    dies, so the job's durable row must also be due for the sweeper.
+    """
+    _dispatch(name, args, delay=max(0.0, seconds))
+
+
+def runs_remotely() -> bool:
+    """Jobs run on other processes (Celery workers), where each job costs a broker round trip
+    and a claim: worth holding work back a few milliseconds to send fewer, larger jobs."""
+    return settings.HEEDFUL_JOBS == "celery"
+
+
+def _dispatch(name: str, args: tuple, delay: float = 0.0) -> None:
     mode = settings.HEEDFUL_JOBS
     if mode == "celery":
-        from heedful.config.celery import app
-
-        app.send_task(name, args=list(args))
+        # The project's Celery app is the current one: heedful.config imports it (config/__init__).
+        current_app.send_task(name, args=list(args), countdown=delay or None)
     elif mode == "inline":
+        if delay:
+            time.sleep(delay)
         run(name, args)
+    elif delay:
+        timer = threading.Timer(delay, _put, (name, args))
+        timer.daemon = True  # a pending wait must not keep the process alive; the sweeper has it
+        timer.start()
     else:
-        _ensure_thread()
-        _queue.put((name, args))
+        _put(name, args)
+
+
+def _put(name: str, args: tuple) -> None:
+    _ensure_thread()
+    _queue.put((name, args))
 
 
 def run(name: str, args: tuple):
@@ -92,7 +119,6 @@ def start_sweeper(tick: float = 1.0) -> None:
             for name, every in schedule:
                 if name in _registry and time.monotonic() >= due[name]:
                     due[name] = time.monotonic() + every
-                    _ensure_thread()
-                    _queue.put((name, ()))
+                    _put(name, ())
 
     threading.Thread(target=loop, name="heedful-sweeper", daemon=True).start()

@@ -16,6 +16,7 @@ from heedful.conversations import actions as conversation_actions
 from heedful.conversations.models import Conversation, Message
 from heedful.demo import stories
 from heedful.ingestion.store import store_event
+from heedful.outbound import replies
 
 DEMO_USERS = {"admin": ("heedful-admin", Role.ADMIN), "agent": ("heedful-agent", Role.AGENT)}
 SUPPORT_ADDRESS = "support@demo.heedful.test"
@@ -98,7 +99,7 @@ def seed_email(channel: Channel, agent) -> int:
         if conversation is None or not story.agent_reply:
             continue
         with transaction.atomic():
-            reply = conversation_actions.reply(agent, conversation, story.agent_reply.format(**fill))
+            reply = replies.reply(agent, conversation, story.agent_reply.format(**fill))
         if story.follow_up:
             reply.refresh_from_db()
             _ingest(channel, _mail(name, address, "Re: " + conversation.subject, story.follow_up,

@@ -1,13 +1,15 @@
-"""Operator and worker actions on inbound events: process, sweep, retry."""
+"""Operator and worker actions on inbound events: process, sweep, retry, erase, purge."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 
 from heedful.core import jobs
 from heedful.core.clock import now
+from heedful.core.erased import chunks, erased_text_key
 from heedful.ingestion.models import EventStatus, InboundEvent
 from heedful.ingestion.pipeline import process_events
 
@@ -66,3 +68,25 @@ def retry(event: InboundEvent) -> InboundEvent:
     event.save(update_fields=["status", "attempts", "next_attempt_at"])
     jobs.enqueue("heedful.ingestion.process", [event.pk])
     return event
+
+
+def erase_events(event_ids: list[int]) -> int:
+    """Blank the raw bodies of these events and keep their keys ("api:<message id>", a tweet id)
+    only as keyed hashes, so a replay is still recognised. Call inside a transaction."""
+    erased = 0
+    for chunk in chunks(event_ids):
+        erased += InboundEvent.objects.filter(pk__in=chunk).update(raw=b"", last_error="")
+        events = list(InboundEvent.objects.filter(pk__in=chunk).only("pk", "event_key"))
+        for event in events:
+            event.event_key = erased_text_key(event.event_key)
+        InboundEvent.objects.bulk_update(events, ["event_key"], batch_size=500)
+    return erased
+
+
+def purge_raw_before(channel, cutoff) -> int:
+    """Retention: blank the raw bodies of a channel's finished events received before `cutoff`
+    (pending ones still have to be processed)."""
+    with transaction.atomic():
+        old = InboundEvent.objects.filter(channel=channel, received_at__lt=cutoff,
+                                          status__in=[EventStatus.DONE, EventStatus.IGNORED, EventStatus.FAILED])
+        return old.exclude(raw=b"").update(raw=b"")

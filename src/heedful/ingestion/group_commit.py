@@ -128,7 +128,7 @@ class JobBatcher:
         ids = self._ids.setdefault(channel_id, [])
         if not ids:
             # Waiting only pays off with remote workers; in-process jobs run at once.
-            wait = settings.HEEDFUL_INGEST_JOB_WAIT_MS / 1000 if settings.HEEDFUL_JOBS == "celery" else 0.0
+            wait = settings.HEEDFUL_INGEST_JOB_WAIT_MS / 1000 if jobs.runs_remotely() else 0.0
             self._due[channel_id] = time.monotonic() + wait
         ids.append(event_id)
 

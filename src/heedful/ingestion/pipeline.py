@@ -7,6 +7,9 @@ event's outcome (done / ignored / failed with its error and next retry) in the s
 A crash anywhere leaves the events pending for the sweeper; a replay creates nothing twice
 (messages are unique per channel and provider message id). If a batch fails, its events are
 retried one by one so a single bad event cannot hold the others back.
+
+The module reads in that order: the entry point, then one function per step, then delivery
+news and engagement, then claiming and bookkeeping.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from heedful.channels import registry
 from heedful.channels.base import InboundMessage, ParsedEvent
 from heedful.contacts import erasure, linking
 from heedful.contacts.actions import resolve_identities
+from heedful.contacts.models import Identity
 from heedful.contacts.normalize import handle as normalized_handle
 from heedful.conversations import bulk, delivery
+from heedful.conversations.engagement import record_engagement
 from heedful.conversations.models import Conversation, Delivery, Message
 from heedful.core.bulk_update import update_rows
 from heedful.core.clock import backoff, now
@@ -32,7 +37,7 @@ from heedful.ingestion import attachments as attachment_store
 from heedful.ingestion.models import EventStatus, InboundEvent
 from heedful.insights.redaction import redact
 from heedful.insights.sentiment import polarity
-from heedful.routing.priority import priority_for, score
+from heedful.routing import triage
 
 log = logging.getLogger(__name__)
 
@@ -55,252 +60,7 @@ class Outcome:
         return EventStatus.DONE if useful else EventStatus.IGNORED
 
 
-# -- steps ---------------------------------------------------------------------------------
-
-def normalize(event: InboundEvent) -> ParsedEvent:
-    provider = registry.get(event.provider)
-    return provider.parse(event.channel, bytes(event.raw), event.content_type)
-
-
-def party(msg: InboundMessage):
-    """The customer a message is about: its sender, or for a brand echo its recipient."""
-    return msg.recipient if msg.direction == "out" else msg.sender
-
-
-def enrich(msg: InboundMessage) -> dict:
-    display = msg.display_text if msg.display_text is not None else msg.text
-    display = redact(display, public=msg.public)
-    return {"display_text": display, "sentiment": polarity(display) if msg.direction == "in" else None}
-
-
-def route(conversation: Conversation, identity, msg: InboundMessage, sentiment: float | None) -> None:
-    """Raise priority and sort score for reach and negative sentiment (in memory; flushed later)."""
-    if msg.direction != "in" or msg.automated:
-        return
-    value = score(public=conversation.public, sentiment=sentiment,
-                  followers=identity.followers_count if identity else 0,
-                  verified=identity.verified if identity else False, engagement=msg.engagement)
-    conversation.score = max(conversation.score, value)
-    if sentiment is not None:
-        conversation.sentiment = sentiment
-    conversation.priority = max(conversation.priority, priority_for(conversation.score, public=conversation.public))
-
-
-def message_fields(identity, msg: InboundMessage, enriched: dict) -> dict:
-    sender = msg.sender
-    return dict(
-        direction=msg.direction, author_identity=identity if msg.direction == "in" else None,
-        author_name=(sender.display_name or sender.username or sender.handle) if sender else "",
-        subject=msg.subject[:500], text=msg.text, display_text=enriched["display_text"], html=msg.html,
-        provider_message_id=msg.provider_message_id[:255],
-        reply_to_provider_id=(msg.reply_to_ids[0] if msg.reply_to_ids else "")[:255],
-        public=msg.public, automated=msg.automated, sent_at=msg.sent_at or now(),
-        delivery_status=Delivery.RECEIVED if msg.direction == "in" else Delivery.SENT,
-        sentiment=enriched["sentiment"],
-        metadata={**msg.metadata, **({"engagement": msg.engagement} if msg.engagement else {}),
-                  **({"echo": True} if msg.direction == "out" else {})},
-    )
-
-
-def _first_line(text: str) -> str:
-    for line in (text or "").splitlines():
-        if line.strip():
-            return line.strip()[:120]
-    return ""
-
-
-class ChannelBatch:
-    """Threads one channel's messages, in order, with a handful of bulk reads.
-
-    A message joins the conversation of the first provider id it answers (In-Reply-To and
-    References, in_reply_to_status_id, a comment's parent ...), else the conversation named by a
-    Heedful token only when the sender is that conversation's contact, else the unresolved
-    conversation with the same provider thread key for the same contact. Never by subject alone.
-    """
-
-    def __init__(self, channel, messages: list[tuple[int, InboundMessage]]):
-        self.channel = channel
-        self.messages = messages
-        ids = [m.provider_message_id for _, m in messages if m.provider_message_id]
-        self.seen = set(Message.objects.filter(channel=channel, provider_message_id__in=ids)
-                        .values_list("provider_message_id", flat=True))
-        self.identities = resolve_identities([p for _, m in messages if (p := party(m))])
-        self.messages = messages = erasure.screened(messages, self._identity)  # erased senders
-        reply_ids = {r for _, m in messages for r in m.reply_to_ids if r}
-        by_reply = dict(Message.objects.filter(channel=channel, provider_message_id__in=reply_ids)
-                        .values_list("provider_message_id", "conversation_id"))
-        by_key = bulk.conversations_by_thread_key(channel, [
-            (self._contact_id(m), m.thread_key) for _, m in messages])
-        hints = {m.conversation_hint for _, m in messages if m.conversation_hint}
-        locked = bulk.lock_conversations([*by_reply.values(), *by_key.values(), *hints])
-        self.by_reply = {pid: locked[cid] for pid, cid in by_reply.items() if cid in locked}
-        self.by_key = {key: locked[cid] for key, cid in by_key.items() if cid in locked}
-        self.by_id = locked
-        self.batch = bulk.ConversationBatch()
-
-    def _identity(self, msg):
-        who = party(msg)
-        return self.identities.get((who.kind, who.handle)) if who else None
-
-    def _contact_id(self, msg):
-        identity = self._identity(msg)
-        return identity.contact_id if identity else None
-
-    def find(self, identity, msg: InboundMessage) -> Conversation | None:
-        for pid in msg.reply_to_ids:
-            if pid in self.by_reply:
-                return self.by_reply[pid]
-        contact_id = identity.contact_id if identity else None
-        hinted = self.by_id.get(msg.conversation_hint) if msg.conversation_hint else None
-        if hinted is not None and hinted.contact_id == contact_id and hinted.channel_id == self.channel.pk:
-            return hinted
-        if msg.thread_key and contact_id:
-            found = self.by_key.get((contact_id, msg.thread_key))
-            if found is not None and found.status != "resolved":
-                return found
-        return None
-
-    def thread(self, identity, msg: InboundMessage, outcome: Outcome) -> Conversation | None:
-        conversation = self.find(identity, msg)
-        if conversation is None:
-            if msg.automated:
-                outcome.ignored.append("automated message outside any conversation")
-            elif msg.direction == "out":
-                outcome.ignored.append("brand message outside any conversation")
-            elif identity is None:
-                outcome.ignored.append("message without a sender")
-            else:
-                conversation = self.batch.open(
-                    self.channel, identity.contact, public=msg.public,
-                    subject=msg.subject or _first_line(msg.text), thread_key=msg.thread_key,
-                    at=msg.sent_at or now())
-        if conversation is not None:
-            if msg.provider_message_id:
-                self.by_reply[msg.provider_message_id] = conversation
-            if msg.thread_key and identity:
-                self.by_key[(identity.contact_id, msg.thread_key)] = conversation
-        return conversation
-
-    def run(self, outcomes: dict[int, Outcome]) -> None:
-        stored = []
-        for event_id, msg in self.messages:
-            outcome = outcomes[event_id]
-            pid = msg.provider_message_id
-            if pid and pid in self.seen:
-                outcome.duplicates += 1
-                continue
-            self.seen.add(pid)
-            identity = self._identity(msg)
-            conversation = self.thread(identity, msg, outcome)
-            if conversation is None:
-                continue
-            enriched = enrich(msg)
-            route(conversation, identity, msg, enriched["sentiment"])
-            outcome.created.append(self.batch.append(conversation, msg.attachments,
-                                                     **message_fields(identity, msg, enriched)))
-            stored.append((identity, msg))
-        self.batch.flush(attachment_store.save_all)
-        linking.after_messages(self.channel, stored)  # join the handles messages reveal
-
-
-def apply_status(channel, status) -> int:
-    if status.watermark is not None:  # Messenger: everything sent up to the watermark
-        messages = Message.objects.filter(channel=channel, direction="out", sent_at__lte=status.watermark)
-        if status.recipient is not None:  # only what was sent to this customer
-            who = status.recipient
-            messages = messages.filter(conversation__contact__identities__kind=who.kind,
-                                       conversation__contact__identities__handle=normalized_handle(who.kind, who.handle))
-        messages = messages.exclude(delivery_status__in=[Delivery.READ, Delivery.FAILED])[:500]
-    else:
-        messages = Message.objects.filter(channel=channel, provider_message_id=status.provider_message_id)
-    return sum(delivery.set_status(m, status.status, error=status.error) for m in messages)
-
-
-def apply_engagement(channel, update) -> int:
-    message = Message.objects.filter(channel=channel, provider_message_id=update.provider_message_id).first()
-    if message is None:
-        return 0
-    engagement = {**message.metadata.get("engagement", {}), **update.engagement}
-    message.metadata = {**message.metadata, "engagement": engagement}
-    message.save(update_fields=["metadata"])
-    emit(names.CONVERSATION_UPDATED, conversation_id=message.conversation_id)
-    return 1
-
-
-def apply(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> dict[int, Outcome]:
-    """Run the steps for already-parsed events. Call inside a transaction."""
-    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored)) for e in events}
-    by_channel: dict[int, list[InboundEvent]] = {}
-    for event in events:
-        by_channel.setdefault(event.channel_id, []).append(event)
-    for channel_events in by_channel.values():
-        channel = channel_events[0].channel
-        items = [(e.pk, m) for e in channel_events for m in parsed[e.pk].messages]
-        if items:
-            ChannelBatch(channel, items).run(outcomes)
-        for event in channel_events:
-            for status in parsed[event.pk].statuses:
-                outcomes[event.pk].statuses += apply_status(channel, status)
-            for update in parsed[event.pk].engagements:
-                outcomes[event.pk].engagements += apply_engagement(channel, update)
-    return outcomes
-
-
-# -- claiming and bookkeeping --------------------------------------------------------------
-
-def _claim(event_ids: list[int]) -> list[InboundEvent]:
-    qs = InboundEvent.objects.select_related("channel").filter(pk__in=event_ids, status=EventStatus.PENDING)
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.order_by("pk"))
-
-
-def _lock_channels(channel_ids) -> None:
-    """Serialise processing per channel so replies never overtake the message they answer."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for channel_id in sorted(channel_ids):
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, channel_id])
-
-
-def _failed(event: InboundEvent, exc: Exception) -> None:
-    # The error names the failure, never the payload (it may hold personal data).
-    log.warning("inbound event %s failed (attempt %s): %s", event.pk, event.attempts, type(exc).__name__)
-    event.last_error = f"{type(exc).__name__}: {exc}"[:4000]
-    if event.attempts >= settings.HEEDFUL_INGEST_MAX_ATTEMPTS or getattr(exc, "permanent", False):
-        event.status, event.next_attempt_at = EventStatus.FAILED, None
-        emit(names.INBOUND_FAILED, event_id=event.pk)
-    else:
-        event.next_attempt_at = now() + backoff(event.attempts)
-
-
-def _done(event: InboundEvent, outcome: Outcome) -> None:
-    event.status, event.result, event.last_error = outcome.status, outcome.as_dict(), ""
-    event.processed_at, event.next_attempt_at = now(), None
-
-
-def _apply_isolated(events, parsed) -> None:
-    """Whole batch first; if it fails, one savepoint per event so only the bad one fails."""
-    try:
-        with transaction.atomic():
-            outcomes = apply(events, parsed)
-        for event in events:
-            _done(event, outcomes[event.pk])
-        return
-    except Exception as exc:
-        if len(events) == 1:
-            _failed(events[0], exc)
-            return
-    for event in events:
-        try:
-            with transaction.atomic():
-                _done(event, apply([event], parsed)[event.pk])
-        except Exception as exc:
-            _failed(event, exc)
-
-
-_FIELDS = ["status", "attempts", "result", "last_error", "processed_at", "next_attempt_at"]
-
+# -- entry point ---------------------------------------------------------------------------
 
 def process_events(event_ids: list[int]) -> dict[str, int]:
     """Process stored events; safe to call any number of times with any ids."""
@@ -325,3 +85,270 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
         counts[event.status] = counts.get(event.status, 0) + 1
     return counts
 
+
+def apply(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> dict[int, Outcome]:
+    """Run the steps after normalize for already-parsed events. Call inside a transaction."""
+    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored)) for e in events}
+    by_channel: dict[int, list[InboundEvent]] = {}
+    for event in events:
+        by_channel.setdefault(event.channel_id, []).append(event)
+    for channel_events in by_channel.values():
+        channel = channel_events[0].channel
+        items = [(e.pk, m) for e in channel_events for m in parsed[e.pk].messages]
+        if items:
+            _channel_messages(channel, items, outcomes)
+        for event in channel_events:
+            _updates(channel, parsed[event.pk], outcomes[event.pk])
+    return outcomes
+
+
+def _channel_messages(channel, items: list[tuple[int, InboundMessage]], outcomes: dict[int, Outcome]) -> None:
+    """One channel's messages (event id, message), in arrival order, through the steps.
+
+    dedupe, identify and the thread lookups each read once for the whole batch. Then every
+    message is threaded, enriched and routed in turn, because a message may answer (and
+    reopen) a conversation an earlier one in the same batch touched. One write per table, then
+    the senders' handles are linked and the batch is announced.
+    """
+    items = dedupe(channel, items, outcomes)
+    identified = identify(items)
+    batch = bulk.ConversationBatch()
+    threads = Threads(channel, identified, batch)
+    stored = []
+    for event_id, msg, identity in identified:
+        conversation = threads.thread(identity, msg, outcomes[event_id])
+        if conversation is None:
+            continue
+        enriched = enrich(msg)
+        route(conversation, identity, msg, enriched["sentiment"])
+        outcomes[event_id].created.append(batch.append(
+            conversation, msg.attachments, **message_fields(event_id, identity, msg, enriched)))
+        stored.append((identity, msg))
+    batch.flush(attachment_store.save_all)
+    linking.after_messages(channel, stored)  # join the handles messages reveal
+    notify(batch)
+
+
+# -- the steps -----------------------------------------------------------------------------
+
+def normalize(event: InboundEvent) -> ParsedEvent:
+    provider = registry.get(event.provider)
+    return provider.parse(event.channel, bytes(event.raw), event.content_type)
+
+
+def dedupe(channel, items: list[tuple[int, InboundMessage]],
+           outcomes: dict[int, Outcome]) -> list[tuple[int, InboundMessage]]:
+    """Drop messages already stored (a redelivery) or repeated in the batch; one read.
+
+    Each one dropped counts as a duplicate on its event's outcome.
+    """
+    ids = [m.provider_message_id for _, m in items if m.provider_message_id]
+    seen = set(Message.objects.filter(channel=channel, provider_message_id__in=ids)
+               .values_list("provider_message_id", flat=True))
+    fresh = []
+    for event_id, msg in items:
+        pid = msg.provider_message_id
+        if pid and pid in seen:
+            outcomes[event_id].duplicates += 1
+            continue
+        seen.add(pid)
+        fresh.append((event_id, msg))
+    return fresh
+
+
+def party(msg: InboundMessage):
+    """The customer a message is about: its sender, or for a brand echo its recipient."""
+    return msg.recipient if msg.direction == "out" else msg.sender
+
+
+def identify(items: list[tuple[int, InboundMessage]]) -> list[tuple[int, InboundMessage, Identity | None]]:
+    """(event id, message, identity of its customer or None), resolved for the batch at once.
+
+    New handles become identities; a message from an erased customer is anonymised here,
+    before anything of it is stored.
+    """
+    identities = resolve_identities([p for _, m in items if (p := party(m))])
+
+    def identity_of(msg):
+        who = party(msg)
+        return identities.get((who.kind, who.handle)) if who else None
+
+    return [(event_id, msg, identity_of(msg)) for event_id, msg in erasure.screened(items, identity_of)]
+
+
+class Threads:
+    """The thread step for one channel's batch: its bulk reads, then `thread()` per message.
+
+    A message joins the conversation of the first provider id it answers (In-Reply-To and
+    References, in_reply_to_status_id, a comment's parent ...), else the conversation named by a
+    Heedful token only when the sender is that conversation's contact, else the unresolved
+    conversation with the same provider thread key for the same contact. Never by subject alone.
+    New conversations are opened in `batch`.
+    """
+
+    def __init__(self, channel, identified, batch: bulk.ConversationBatch):
+        self.channel, self.batch = channel, batch
+        reply_ids = {r for _, m, _ in identified for r in m.reply_to_ids if r}
+        by_reply = dict(Message.objects.filter(channel=channel, provider_message_id__in=reply_ids)
+                        .values_list("provider_message_id", "conversation_id"))
+        by_key = bulk.conversations_by_thread_key(channel, [
+            (identity.contact_id if identity else None, m.thread_key) for _, m, identity in identified])
+        hints = {m.conversation_hint for _, m, _ in identified if m.conversation_hint}
+        locked = bulk.lock_conversations([*by_reply.values(), *by_key.values(), *hints])
+        self.by_reply = {pid: locked[cid] for pid, cid in by_reply.items() if cid in locked}
+        self.by_key = {key: locked[cid] for key, cid in by_key.items() if cid in locked}
+        self.by_id = locked
+
+    def find(self, identity, msg: InboundMessage) -> Conversation | None:
+        for pid in msg.reply_to_ids:
+            if pid in self.by_reply:
+                return self.by_reply[pid]
+        contact_id = identity.contact_id if identity else None
+        hinted = self.by_id.get(msg.conversation_hint) if msg.conversation_hint else None
+        if hinted is not None and hinted.contact_id == contact_id and hinted.channel_id == self.channel.pk:
+            return hinted
+        if msg.thread_key and contact_id:
+            found = self.by_key.get((contact_id, msg.thread_key))
+            if found is not None and found.status != "resolved":
+                return found
+        return None
+
+    def thread(self, identity, msg: InboundMessage, outcome: Outcome) -> Conversation | None:
+        """The message's conversation, found or opened; None (with the reason) if it has none."""
+        conversation = self.find(identity, msg)
+        if conversation is None:
+            if msg.automated:
+                outcome.ignored.append("automated message outside any conversation")
+            elif msg.direction == "out":
+                outcome.ignored.append("brand message outside any conversation")
+            elif identity is None:
+                outcome.ignored.append("message without a sender")
+            else:
+                conversation = self.batch.open(
+                    self.channel, identity.contact, public=msg.public,
+                    subject=msg.subject or _first_line(msg.text), thread_key=msg.thread_key,
+                    at=msg.sent_at or now())
+        if conversation is not None:  # later messages of the batch may answer this one
+            if msg.provider_message_id:
+                self.by_reply[msg.provider_message_id] = conversation
+            if msg.thread_key and identity:
+                self.by_key[(identity.contact_id, msg.thread_key)] = conversation
+        return conversation
+
+
+def _first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:120]
+    return ""
+
+
+def enrich(msg: InboundMessage) -> dict:
+    display = msg.display_text if msg.display_text is not None else msg.text
+    display = redact(display, public=msg.public)
+    return {"display_text": display, "sentiment": polarity(display) if msg.direction == "in" else None}
+
+
+def route(conversation: Conversation, identity, msg: InboundMessage, sentiment: float | None) -> None:
+    """Priority and sort score by routing's rules (in memory; written with the batch)."""
+    triage.prioritise(conversation, identity, msg, sentiment)
+
+
+def message_fields(event_id: int, identity, msg: InboundMessage, enriched: dict) -> dict:
+    """The Message row the steps made of one inbound message (written by the batch's flush)."""
+    sender = msg.sender
+    return dict(
+        direction=msg.direction, author_identity=identity if msg.direction == "in" else None,
+        author_name=(sender.display_name or sender.username or sender.handle) if sender else "",
+        subject=msg.subject[:500], text=msg.text, display_text=enriched["display_text"], html=msg.html,
+        provider_message_id=msg.provider_message_id[:255],
+        reply_to_provider_id=(msg.reply_to_ids[0] if msg.reply_to_ids else "")[:255],
+        public=msg.public, automated=msg.automated, sent_at=msg.sent_at or now(),
+        delivery_status=Delivery.RECEIVED if msg.direction == "in" else Delivery.SENT,
+        sentiment=enriched["sentiment"], inbound_event_id=event_id,
+        metadata={**msg.metadata, **({"engagement": msg.engagement} if msg.engagement else {}),
+                  **({"echo": True} if msg.direction == "out" else {})},
+    )
+
+
+def notify(batch: bulk.ConversationBatch) -> None:
+    """Announce what the batch created (the conversations app's events; sent after commit)."""
+    batch.announce()
+
+
+# -- delivery news and engagement ----------------------------------------------------------
+
+def _updates(channel, event: ParsedEvent, outcome: Outcome) -> None:
+    for status in event.statuses:
+        outcome.statuses += apply_status(channel, status)
+    for update in event.engagements:
+        outcome.engagements += record_engagement(channel, update.provider_message_id, update.engagement)
+
+
+def apply_status(channel, status) -> int:
+    if status.watermark is not None:  # Messenger: everything sent up to the watermark
+        messages = Message.objects.filter(channel=channel, direction="out", sent_at__lte=status.watermark)
+        if status.recipient is not None:  # only what was sent to this customer
+            who = status.recipient
+            messages = messages.filter(conversation__contact__identities__kind=who.kind,
+                                       conversation__contact__identities__handle=normalized_handle(who.kind, who.handle))
+        messages = messages.exclude(delivery_status__in=[Delivery.READ, Delivery.FAILED])[:500]
+    else:
+        messages = Message.objects.filter(channel=channel, provider_message_id=status.provider_message_id)
+    return sum(delivery.set_status(m, status.status, error=status.error) for m in messages)
+
+
+# -- claiming and bookkeeping --------------------------------------------------------------
+
+def _claim(event_ids: list[int]) -> list[InboundEvent]:
+    qs = InboundEvent.objects.select_related("channel").filter(pk__in=event_ids, status=EventStatus.PENDING)
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.order_by("pk"))
+
+
+def _lock_channels(channel_ids) -> None:
+    """Serialise processing per channel so replies never overtake the message they answer."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for channel_id in sorted(channel_ids):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, channel_id])
+
+
+def _apply_isolated(events, parsed) -> None:
+    """Whole batch first; if it fails, one savepoint per event so only the bad one fails."""
+    try:
+        with transaction.atomic():
+            outcomes = apply(events, parsed)
+        for event in events:
+            _done(event, outcomes[event.pk])
+        return
+    except Exception as exc:
+        if len(events) == 1:
+            _failed(events[0], exc)
+            return
+    for event in events:
+        try:
+            with transaction.atomic():
+                _done(event, apply([event], parsed)[event.pk])
+        except Exception as exc:
+            _failed(event, exc)
+
+
+def _failed(event: InboundEvent, exc: Exception) -> None:
+    # The error names the failure, never the payload (it may hold personal data).
+    log.warning("inbound event %s failed (attempt %s): %s", event.pk, event.attempts, type(exc).__name__)
+    event.last_error = f"{type(exc).__name__}: {exc}"[:4000]
+    if event.attempts >= settings.HEEDFUL_INGEST_MAX_ATTEMPTS or getattr(exc, "permanent", False):
+        event.status, event.next_attempt_at = EventStatus.FAILED, None
+        emit(names.INBOUND_FAILED, event_id=event.pk)
+    else:
+        event.next_attempt_at = now() + backoff(event.attempts)
+
+
+def _done(event: InboundEvent, outcome: Outcome) -> None:
+    event.status, event.result, event.last_error = outcome.status, outcome.as_dict(), ""
+    event.processed_at, event.next_attempt_at = now(), None
+
+
+_FIELDS = ["status", "attempts", "result", "last_error", "processed_at", "next_attempt_at"]

@@ -1,4 +1,4 @@
-"""Poll mailboxes: channels whose provider can `fetch_new` are read like incoming webhooks.
+"""Poll mailboxes: channels whose provider `polls` are read like incoming webhooks.
 
 The provider does the network work and returns raw mail with event keys plus an opaque cursor;
 here each mail is stored through `store_event` (same dedupe as webhooks) and the cursor is kept
@@ -14,12 +14,11 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from heedful.channels import actions as channel_actions
 from heedful.channels import registry
 from heedful.channels.base import ReauthRequired
 from heedful.channels.models import Channel, ChannelStatus
 from heedful.core.errors import NotFound
-from heedful.events import names
-from heedful.events.dispatcher import emit
 from heedful.ingestion.store import store_event
 
 log = logging.getLogger(__name__)
@@ -36,12 +35,12 @@ def poll_all() -> int:
             provider = registry.get(channel.provider)
         except NotFound:
             continue
-        if not hasattr(provider, "fetch_new"):
+        if not provider.polls:
             continue
         try:
             stored += poll_channel(channel, provider)
         except ReauthRequired as exc:
-            _needs_reauth(channel, str(exc))
+            channel_actions.mark_needs_reauth(channel.pk, str(exc))
         except Exception as exc:  # one unreachable mailbox must not stop the others
             log.warning("polling channel %s failed: %s", channel.pk, type(exc).__name__)
     return stored
@@ -59,24 +58,8 @@ def poll_channel(channel: Channel, provider=None) -> int:
         with transaction.atomic():
             for key, raw in items:
                 created += store_event(channel, provider.key, key, raw, "message/rfc822")[1]
-            _save_cursor(channel.pk, new_cursor)
+            channel_actions.save_poll_cursor(channel.pk, CURSOR_KEY, new_cursor)
         return created
-
-
-def _save_cursor(channel_id: int, cursor: dict) -> None:
-    """Read-modify-write of the settings under a row lock, so other settings are kept."""
-    rows = list(Channel.objects.select_for_update().filter(pk=channel_id)
-                .values_list("settings", flat=True)[:1])
-    if rows:  # the channel may have been deleted while its mailbox was read
-        settings = {**(rows[0] or {}), CURSOR_KEY: cursor}
-        Channel.objects.filter(pk=channel_id).update(settings=settings)
-
-
-def _needs_reauth(channel: Channel, detail: str) -> None:
-    with transaction.atomic():
-        Channel.objects.filter(pk=channel.pk).update(status=ChannelStatus.NEEDS_REAUTH,
-                                                     status_detail=detail[:500])
-        emit(names.CHANNEL_NEEDS_REAUTH, channel_id=channel.pk)
 
 
 @contextmanager

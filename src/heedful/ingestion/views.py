@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from heedful.channels import registry
 from heedful.channels.base import WebhookRequest
 from heedful.channels.cache import get_channel
-from heedful.core.errors import HeedfulError
+from heedful.core.errors import HeedfulError, PayloadError
 from heedful.ingestion import group_commit
 from heedful.ingestion.store import store_event
 
@@ -38,8 +38,11 @@ def webhook(request: HttpRequest, family: str, channel_id: int) -> HttpResponse:
     if channel is None or channel.provider not in registry.for_family(family):
         return JsonResponse({"error": "not_found", "detail": "no such channel"}, status=404)
     provider = registry.get(channel.provider)
-    if int(request.headers.get("Content-Length") or 0) > settings.HEEDFUL_MAX_WEBHOOK_BYTES:
-        return JsonResponse({"error": "too_large"}, status=413)
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit():
+        return JsonResponse({"error": "bad_request", "detail": "Content-Length is not a number"}, status=400)
+    if int(length) > settings.HEEDFUL_MAX_WEBHOOK_BYTES:
+        return JsonResponse({"error": "too_large", "detail": "the body is too large"}, status=413)
     try:
         incoming = _webhook_request(request)
         if request.method == "GET":
@@ -54,10 +57,13 @@ def webhook(request: HttpRequest, family: str, channel_id: int) -> HttpResponse:
         key = provider.event_key(channel, incoming)
     except HeedfulError as exc:
         return _error(exc)
+    except RecursionError:
+        # Python's JSON parser gives up on deep nesting with RecursionError, not ValueError.
+        return _error(PayloadError("the body is nested too deeply to parse"))
     event_id, created = _store(channel, provider.key, key, incoming.body, request.content_type or "")
-    acknowledge = getattr(provider, "acknowledge", None)
-    if acknowledge is not None:
-        status, content_type, body = acknowledge(channel, incoming, event_id)
+    answer = provider.acknowledge(channel, incoming, event_id)
+    if answer is not None:
+        status, content_type, body = answer
         return HttpResponse(body, status=status, content_type=content_type)
     return JsonResponse({"status": "accepted", "event_id": event_id, "duplicate": not created})
 

@@ -16,19 +16,17 @@ from django.conf import settings
 from django.db import transaction
 
 from heedful.channels import registry
+from heedful.channels.actions import mark_needs_reauth
 from heedful.channels.base import (
     OutboundRequest,
     PermanentSendError,
     ReauthRequired,
     TemporarySendError,
 )
-from heedful.channels.models import ChannelStatus
 from heedful.conversations import delivery
 from heedful.conversations.models import Delivery
 from heedful.core import jobs
 from heedful.core.clock import backoff, now
-from heedful.events import names
-from heedful.events.dispatcher import emit
 from heedful.outbound.models import DeliveryAttempt, OutboundMessage, OutboundStatus
 
 log = logging.getLogger(__name__)
@@ -114,32 +112,16 @@ def _record(outbound, started, t0, outcome, error, provider_status, *, retry_aft
         outbound.last_error = error
         delivery.set_status(message, Delivery.QUEUED, error=error)
         if retry_after is not None and wait.total_seconds() <= 60:
-            transaction.on_commit(lambda: _retry_later(outbound.pk, wait.total_seconds()))
+            # A provider's short Retry-After is honoured directly; backoff waits go to the sweeper.
+            seconds = wait.total_seconds()
+            transaction.on_commit(lambda: jobs.enqueue_in(seconds, "heedful.outbound.deliver", outbound.pk))
     else:
         outbound.status, outbound.last_error, outbound.next_attempt_at = OutboundStatus.FAILED, error, None
         delivery.set_status(message, Delivery.FAILED, error=error)
         if outcome == "reauth":
-            channel = outbound.channel
-            channel.status, channel.status_detail = ChannelStatus.NEEDS_REAUTH, error[:500]
-            channel.save(update_fields=["status", "status_detail"])
-            emit(names.CHANNEL_NEEDS_REAUTH, channel_id=channel.pk)
+            mark_needs_reauth(outbound.channel_id, error)
     outbound.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
     return outcome
-
-
-def _retry_later(outbound_id: int, seconds: float) -> None:
-    """A provider's short Retry-After is honoured directly; backoff waits go to the sweeper."""
-    if settings.HEEDFUL_JOBS == "celery":
-        from heedful.config.celery import app
-
-        app.send_task("heedful.outbound.deliver", args=[outbound_id], countdown=seconds)
-    elif settings.HEEDFUL_JOBS == "inline":
-        time.sleep(seconds)
-        deliver(outbound_id)
-    else:
-        import threading
-
-        threading.Timer(seconds, lambda: jobs.enqueue_now("heedful.outbound.deliver", outbound_id)).start()
 
 
 def retry(outbound: OutboundMessage) -> OutboundMessage:

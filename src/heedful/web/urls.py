@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from heedful.web.views import attachments, auth, commands, conversation, home, inbox
+from heedful.web.views import attachments, auth, commands, contacts, conversation, home, inbox
 
 conversation_commands = [
     ("reply", commands.reply),
@@ -39,5 +39,13 @@ urlpatterns = [
     *[path(f"conversations/<int:conversation_id>/{name}/", view, name=f"conversation-{name}")
       for name, view in conversation_commands],
     path("attachments/<int:attachment_id>/", attachments.download, name="attachment"),
+    path("contacts/", contacts.contact_search, name="contacts"),
+    path("contacts/<int:contact_id>/", contacts.contact_page, name="contact"),
+    path("contacts/<int:contact_id>/notes/", contacts.add_note, name="contact-note"),
+    path("contacts/<int:contact_id>/unmerge/", contacts.unmerge, name="contact-unmerge"),
+    path("contacts/suggestions/<int:suggestion_id>/confirm/", contacts.confirm_suggestion,
+         name="contact-suggestion-confirm"),
+    path("contacts/suggestions/<int:suggestion_id>/dismiss/", contacts.dismiss_suggestion,
+         name="contact-suggestion-dismiss"),
     path("realtime/", include("heedful.realtime.urls")),
 ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-
-from heedful.accounts.access import access_contact, conversations_for
-from heedful.accounts.models import Role, Team
+from heedful.accounts.access import (
+    access_contact,
+    assignable_teams,
+    assignable_users,
+    canned_responses_for,
+    conversations_for,
+)
 from heedful.conversations import canned
 from heedful.conversations.models import Conversation, ConversationMerge, Priority, Status
 from heedful.web import channels_ui, inbox_query
@@ -13,10 +16,21 @@ from heedful.web import channels_ui, inbox_query
 HISTORY_SIZE = 30
 
 
-def agents():
-    """People a conversation can be assigned to (not read-only analysts)."""
-    users = get_user_model().objects.filter(is_active=True).select_related("profile")
-    return users.exclude(profile__role__in=[Role.ANALYST]).order_by("first_name", "username")
+def agents(user):
+    """People this user may assign a conversation to (the gate in accounts.access)."""
+    return assignable_users(user).select_related("profile").order_by("first_name", "username")
+
+
+def pickers(user, conversation: Conversation) -> dict:
+    """The assignee and team choices: what this user may assign, and the current assignee and
+    team (already on the conversation the user reads) so the pickers can show them."""
+    people = list(agents(user)[:300])
+    if conversation.assignee_id and conversation.assignee_id not in {p.pk for p in people}:
+        people.insert(0, conversation.assignee)
+    teams = list(assignable_teams(user).order_by("name"))
+    if conversation.team_id and conversation.team_id not in {t.pk for t in teams}:
+        teams.insert(0, conversation.team)
+    return {"agents": people, "teams": teams}
 
 
 def awaiting(conversation: Conversation) -> bool:
@@ -36,7 +50,7 @@ def chrome_context(user, conversation: Conversation) -> dict:
         "identities": contact.identities.order_by("kind", "id"),
         "history": history, "merged_into": merged.target if merged else None,
         "mergeable": mergeable, "labels": conversation.labels.all(),
-        "agents": agents()[:300], "teams": Team.objects.order_by("name"), "priorities": Priority.choices,
+        **pickers(user, conversation), "priorities": Priority.choices,
         "sla": inbox_query.sla_state(conversation, awaiting(conversation)),
         "channel_ui": channels_ui.look(conversation.channel.provider),
     }
@@ -45,6 +59,6 @@ def chrome_context(user, conversation: Conversation) -> dict:
 def reply_context(user, conversation: Conversation) -> dict:
     responses = [
         {"title": r.title, "text": canned.render(r.text, conversation, user)}
-        for r in canned.available_to(user)[:100]
+        for r in canned_responses_for(user)[:100]
     ]
     return {"canned": responses, "channel_ui": channels_ui.look(conversation.channel.provider)}

@@ -1,81 +1,231 @@
-"""Property tests for the Account Activity parser: it never crashes on odd input and keeps
-customer text exactly (after Twitter's HTML escaping is undone)."""
+"""Property tests for the Account Activity parser.
+
+Built payloads: every tweet and DM comes back as exactly one message carrying the ids, sender,
+text (after Twitter's HTML escaping is undone), direction, visibility and threading it was built
+from. Payloads of any shape: a ParsedEvent in which no event vanishes without a reason. Any body
+at all: a ParsedEvent or PayloadError, nothing else.
+"""
+
+from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from heedful.channels.base import PayloadError
+from heedful.channels import registry
+from heedful.channels.base import ParsedEvent, PayloadError
+from heedful.channels.models import Channel
 from heedful.channels.providers.twitter.activity import load, parse_payload
 
-BRAND = "4000"
+BRAND, OTHER_ACCOUNT = "4000", "4001"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
 ids = st.integers(min_value=1, max_value=2**63 - 1).map(str)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-    max_leaves=20,
-)
-event_keys = st.sampled_from(["tweet_create_events", "direct_message_events", "favorite_events",
-                              "direct_message_mark_read_events", "follow_events", "users",
-                              "for_user_id", "something_new"])
+customers = ids.filter(lambda v: v not in (BRAND, OTHER_ACCOUNT))
+# The parser strips surrounding whitespace, so built texts carry none. Text that looks escaped
+# already ("&amp;") must survive Twitter's escaping and the parser's unescaping unchanged.
+texts = (st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+                  | st.sampled_from(["&", "<", ">", "&amp;", "&lt;b&gt;", "<b>", " "]), min_size=1, max_size=12)
+         .map(lambda parts: "".join(parts).strip()).filter(bool))
+moments = st.datetimes(min_value=datetime(2006, 3, 21), max_value=datetime(2100, 1, 1), timezones=st.just(UTC))
 
 
 def twitter_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(event_keys, json_values, max_size=4))
-def test_arbitrary_payloads_never_crash(data):
+def screen_name(user_id: str) -> str:
+    return f"u{user_id[-14:]}"
+
+
+def millis(moment: datetime) -> str:
+    return str((moment - EPOCH) // timedelta(milliseconds=1))
+
+
+def to_millis(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@dataclass(frozen=True)
+class Tweet:
+    id: str
+    author: str
+    text: str
+    parent: str | None
+    answers: str | None  # in_reply_to_user_id
+    sent_at: datetime
+    stamped: bool  # timestamp_ms (millisecond precision) instead of created_at
+
+    def payload(self) -> dict:
+        when = ({"timestamp_ms": millis(self.sent_at)} if self.stamped
+                else {"created_at": self.sent_at.strftime("%a %b %d %H:%M:%S +0000 %Y")})
+        return {"id_str": self.id, "text": twitter_escape(self.text), **when,
+                "in_reply_to_status_id_str": self.parent, "in_reply_to_user_id_str": self.answers,
+                "user": {"id_str": self.author, "screen_name": screen_name(self.author)},
+                "entities": {"urls": [], "user_mentions": []}}
+
+    def expected(self) -> tuple:
+        own = self.author == BRAND
+        recipient = self.answers if own and self.answers not in (None, BRAND) else None
+        return (self.id, self.author, screen_name(self.author), self.text, "out" if own else "in", True,
+                [self.parent] if self.parent else [], "", recipient,
+                to_millis(self.sent_at) if self.stamped else self.sent_at.replace(microsecond=0))
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    id: str
+    customer: str
+    from_brand: bool
+    text: str
+    sent_at: datetime
+
+    @property
+    def sender(self) -> str:
+        return BRAND if self.from_brand else self.customer
+
+    def payload(self) -> dict:
+        recipient = self.customer if self.from_brand else BRAND
+        return {"type": "message_create", "id": self.id, "created_timestamp": millis(self.sent_at),
+                "message_create": {"sender_id": self.sender, "target": {"recipient_id": recipient},
+                                   "message_data": {"text": twitter_escape(self.text), "entities": {}}}}
+
+    def expected(self) -> tuple:
+        return (self.id, self.sender, screen_name(self.sender), self.text, "out" if self.from_brand else "in",
+                False, [], f"dm:{self.customer}", self.customer if self.from_brand else None,
+                to_millis(self.sent_at))
+
+
+tweets = st.builds(Tweet, id=ids, author=st.just(BRAND) | customers, text=texts, parent=st.none() | ids,
+                   answers=st.none() | st.just(BRAND) | customers, sent_at=moments, stamped=st.booleans())
+direct_messages = st.builds(DirectMessage, id=ids, customer=customers, from_brand=st.booleans(), text=texts,
+                            sent_at=moments)
+
+
+def observed(message) -> tuple:
+    return (message.provider_message_id, message.sender.handle, message.sender.username, message.text,
+            message.direction, message.public, message.reply_to_ids, message.thread_key,
+            message.recipient.handle if message.recipient else None, message.sent_at)
+
+
+@FUZZ
+@given(tweet_list=st.lists(tweets, max_size=4, unique_by=lambda t: t.id),
+       dm_list=st.lists(direct_messages, max_size=4, unique_by=lambda d: d.id))
+def test_every_built_tweet_and_dm_comes_back_as_one_message(tweet_list, dm_list):
+    users = {user: {"id": user, "screen_name": screen_name(user)}
+             for user in {BRAND, *(d.customer for d in dm_list)}}
+    payload = {"for_user_id": BRAND, "tweet_create_events": [t.payload() for t in tweet_list],
+               "direct_message_events": [d.payload() for d in dm_list], "users": users}
+    parsed = parse_payload(load(json.dumps(payload).encode()), BRAND)
+    # in payload order: a reply may follow its parent in the same delivery
+    assert [observed(m) for m in parsed.messages] == [item.expected() for item in [*tweet_list, *dm_list]]
+    assert all(m.sender.kind == "twitter" and m.html == "" for m in parsed.messages)
+    assert parsed.statuses == parsed.engagements == parsed.ignored == []
+
+
+@given(tweet_list=st.lists(tweets, min_size=1, max_size=3), dm_list=st.lists(direct_messages, max_size=3))
+def test_a_payload_for_another_account_gives_nothing_but_a_reason(tweet_list, dm_list):
+    payload = {"for_user_id": OTHER_ACCOUNT, "tweet_create_events": [t.payload() for t in tweet_list],
+               "direct_message_events": [d.payload() for d in dm_list]}
+    parsed = parse_payload(payload, BRAND)
+    assert parsed.messages == parsed.statuses == parsed.engagements == [] and len(parsed.ignored) == 1
+
+
+# Payloads of any shape, with Twitter's fields where Twitter puts them, so the parser goes deep.
+HANDLED = {"tweet_create_events", "direct_message_events", "direct_message_mark_read_events", "favorite_events"}
+CONTEXT = {"for_user_id", "users", "apps", "user_has_blocked"}
+# Infinities included: a JSON number past float range (1e400) reads as inf.
+scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+           | st.text(max_size=20))
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=20)
+any_id = ids | st.just(BRAND) | scalars
+
+
+def shaped(required: dict, **optional):
+    """Twitter's shape (the fields an event needs, any subset of the others), or any JSON at all."""
+    return st.fixed_dictionaries(required, optional=optional) | json_values
+
+
+entities = shaped({}, urls=st.lists(shaped({"url": scalars | st.just("https://t.co/x"), "expanded_url": scalars})),
+                  media=st.lists(shaped({"url": scalars}, media_url_https=scalars, video_info=json_values)))
+user = shaped({"id_str": any_id}, screen_name=scalars, name=scalars, followers_count=scalars, verified=scalars)
+tweet = shaped({"id_str": any_id, "user": user}, text=scalars, full_text=scalars, entities=entities,
+               extended_tweet=shaped({"full_text": scalars}, entities=entities, extended_entities=entities),
+               in_reply_to_status_id_str=any_id, in_reply_to_user_id_str=any_id, in_reply_to_screen_name=scalars,
+               retweeted_status=shaped({"id_str": any_id}, retweet_count=scalars),
+               quoted_status=shaped({"id_str": any_id}, user=user), quoted_status_id_str=any_id,
+               created_at=scalars, timestamp_ms=scalars, lang=scalars, favorite_count=scalars)
+direct_message = shaped(
+    {"type": st.just("message_create") | scalars, "id": any_id,
+     "message_create": shaped({"sender_id": any_id, "target": shaped({"recipient_id": any_id})},
+                              source_app_id=scalars,
+                              message_data=shaped({"text": scalars}, entities=entities,
+                                                  attachment=shaped({"type": st.just("media"),
+                                                                     "media": json_values})))},
+    created_timestamp=scalars)
+mark_read = shaped({"last_read_event_id": any_id, "sender_id": any_id}, created_timestamp=scalars)
+favorite = shaped({"favorited_status": tweet})
+payloads = st.builds(
+    lambda context, handled, other: {**context, **handled, **other},
+    st.fixed_dictionaries({}, optional={"for_user_id": st.just(BRAND),
+                                        "users": st.dictionaries(any_id.map(str), user) | json_values}),
+    st.fixed_dictionaries({}, optional={key: st.lists(item, max_size=4) | json_values for key, item in (
+        ("tweet_create_events", tweet), ("direct_message_events", direct_message),
+        ("direct_message_mark_read_events", mark_read), ("favorite_events", favorite))}),
+    st.dictionaries(st.sampled_from(["follow_events", "tweet_delete_events", "something_new"]), json_values,
+                    max_size=2))
+
+
+def events_in(data: dict) -> int:
+    """One per item of a handled event array, one per other event key."""
+    return sum((len(value) if isinstance(value, list) else 0) if key in HANDLED else 1
+               for key, value in data.items() if key not in CONTEXT)
+
+
+@FUZZ
+@given(payloads)
+def test_no_event_of_any_shape_vanishes_without_a_reason(data):
     parsed = parse_payload(data, BRAND)
+    assert isinstance(parsed, ParsedEvent)
+    traces = len(parsed.messages) + len(parsed.statuses) + len(parsed.engagements) + len(parsed.ignored)
+    retweets = sum(1 for reason in parsed.ignored if "retweet" in reason)  # reach + a reason
+    assert events_in(data) <= traces <= events_in(data) + retweets
     for message in parsed.messages:
-        assert message.provider_message_id and message.sender.kind == "twitter"
+        assert message.provider_message_id and message.sender.handle and message.sender.kind == "twitter"
+        assert message.direction in ("in", "out") and isinstance(message.text, str)
+        # tweets are public and threaded by reply ids, DMs private and threaded by the customer
+        assert message.public is (message.thread_key == "")
+        assert message.public or message.thread_key.startswith("dm:")
 
 
-@given(st.binary(max_size=200))
-def test_unreadable_bodies_raise_payload_error_only(raw):
+def parse_body(raw: bytes):
+    channel = Channel(provider="twitter", name="Fuzz", credentials={"user_id": BRAND})
+    return registry.get("twitter").parse(channel, raw)
+
+
+@FUZZ
+@given(st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode())
+       | payloads.map(lambda v: json.dumps(v).encode()))
+def test_any_body_parses_or_raises_payload_error(raw):
     try:
-        parse_payload(load(raw), BRAND)
+        parsed = parse_body(raw)
+    except PayloadError:
+        return
+    assert isinstance(parsed, ParsedEvent)
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"favorite_events": [{"favorited_status": {"id": 1, "favorite_count": 1e400}}]}',
+    b'{"tweet_create_events": [{"id": 1, "user": {"id": 2, "followers_count": 1e400}}]}',
+])
+def test_numbers_past_float_range_parse_or_raise_payload_error(raw):
+    try:
+        parse_body(raw)
     except PayloadError:
         pass
-
-
-@settings(max_examples=200)
-@given(tweet_id=ids, user_id=ids.filter(lambda v: v != BRAND), parent=st.none() | ids,
-       text=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=280)
-       .filter(lambda t: t.strip() == t and "https://t.co/" not in t))
-def test_customer_tweet_text_and_threading(tweet_id, user_id, parent, text):
-    payload = {"for_user_id": BRAND, "tweet_create_events": [{
-        "id_str": tweet_id, "text": twitter_escape(text), "in_reply_to_status_id_str": parent,
-        "created_at": "Tue Oct 31 22:10:47 +0000 2017", "user": {"id_str": user_id, "screen_name": "c"},
-        "entities": {"urls": [], "user_mentions": []}}]}
-    [message] = parse_payload(load(json.dumps(payload).encode()), BRAND).messages
-    assert message.text == text and message.html == ""
-    assert message.direction == "in" and message.public is True
-    assert message.reply_to_ids == ([parent] if parent else [])
-    assert message.sender.handle == user_id
-
-
-@given(tweet_id=ids, customer=ids.filter(lambda v: v != BRAND), parent=ids)
-def test_brand_tweet_is_an_echo_to_the_customer(tweet_id, customer, parent):
-    payload = {"for_user_id": BRAND, "tweet_create_events": [{
-        "id_str": tweet_id, "text": "@c hi", "in_reply_to_status_id_str": parent,
-        "in_reply_to_user_id_str": customer, "in_reply_to_screen_name": "c",
-        "timestamp_ms": "1509487847000", "user": {"id_str": BRAND, "screen_name": "brand"}}]}
-    [message] = parse_payload(payload, BRAND).messages
-    assert message.direction == "out" and message.recipient.handle == customer
-    assert message.sent_at.year == 2017
-
-
-@given(event_id=ids, sender=ids, recipient=ids)
-def test_direct_messages_thread_by_the_customer(event_id, sender, recipient):
-    payload = {"for_user_id": BRAND, "direct_message_events": [{
-        "type": "message_create", "id": event_id, "created_timestamp": "1509487847000",
-        "message_create": {"sender_id": sender, "target": {"recipient_id": recipient},
-                           "message_data": {"text": "a &amp; b"}}}], "users": {}}
-    [message] = parse_payload(payload, BRAND).messages
-    customer = recipient if sender == BRAND else sender
-    assert message.thread_key == f"dm:{customer}" and message.public is False
-    assert message.direction == ("out" if sender == BRAND else "in")
-    assert message.text == "a & b"

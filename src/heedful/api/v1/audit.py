@@ -7,6 +7,7 @@ from ninja import Router
 
 from heedful.accounts.access import can_read_audit
 from heedful.api.v1 import serializers
+from heedful.api.v1.errors import answers
 from heedful.api.v1.pagination import paginate
 from heedful.audit.models import AuditEntry
 from heedful.core.errors import PermissionDenied
@@ -20,6 +21,7 @@ def _entry(e) -> dict:
 
 
 @router.get("/audit")
+@answers(403)
 def list_audit(request, action: str = "", object_type: str = "", object_id: str = "",
                actor: int | None = None):
     if not can_read_audit(request.auth):

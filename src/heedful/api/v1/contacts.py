@@ -14,9 +14,12 @@ from heedful.accounts.access import (
     require_text_reader,
 )
 from heedful.api.v1 import serializers
+from heedful.api.v1.errors import answers
 from heedful.api.v1.pagination import paginate
-from heedful.contacts import actions, erasure, exports, linking, merging, selectors
+from heedful.contacts import actions, linking, merging, selectors
 from heedful.core.errors import PermissionDenied
+from heedful.privacy import erasure, exports
+from heedful.web import contact_queries
 
 router = Router(tags=["contacts"])
 
@@ -70,23 +73,24 @@ def _contact_note(n) -> dict:
 
 
 @router.get("/contacts")
+@answers(404)
 def list_contacts(request, q: str = ""):
     """Contacts this user may read, searched by name, handle or screen name (`?q=`)."""
     require_text_reader(request.auth)
-    return paginate(request, selectors.search(request.auth, q).prefetch_related("identities"), _contact)
+    return paginate(request, contact_queries.search(request.auth, q).prefetch_related("identities"), _contact)
 
 
 @router.get("/contacts/{contact_id}")
 def get_contact(request, contact_id: int):
     """The contact with its identities and a cross-channel `timeline` (newest first)."""
     contact = access_contact(request.auth, contact_id)
-    timeline = selectors.timeline(request.auth, contact)[:200]
+    timeline = contact_queries.timeline(request.auth, contact)[:200]
     data = _contact(contact)
     data["timeline"] = [serializers.conversation(c) | {"provider": c.channel.provider,
                                                        "channel_name": c.channel.name,
                                                        "open": c.status != "resolved"} for c in timeline]
-    data["open_elsewhere"] = selectors.open_elsewhere(request.auth, contact)
-    data["suggestions"] = selectors.suggestions(request.auth, contact).count()
+    data["open_elsewhere"] = contact_queries.open_elsewhere(request.auth, contact)
+    data["suggestions"] = contact_queries.suggestions(request.auth, contact).count()
     return data
 
 
@@ -110,6 +114,7 @@ def erase_contact(request, contact_id: int):
 
 
 @router.get("/contacts/{contact_id}/export")
+@answers(403)
 def export_contact(request, contact_id: int):
     """Everything held about the customer: contact, identities, every conversation and message,
     notes, and the audit trail including this export (admins)."""
@@ -121,6 +126,7 @@ def export_contact(request, contact_id: int):
 
 
 @router.post("/contacts/{contact_id}/merge")
+@answers(409)
 def merge_contact(request, contact_id: int, body: MergeIn):
     """Merge this contact into `into`. Undo with POST /contacts/{contact_id}/unmerge."""
     source = access_contact(request.auth, contact_id, write=True)
@@ -132,6 +138,7 @@ def merge_contact(request, contact_id: int, body: MergeIn):
 
 
 @router.post("/contacts/{contact_id}/unmerge")
+@answers(409)
 def unmerge_contact(request, contact_id: int):
     """Undo the latest merge of this (merged) contact: both contacts get back what they had."""
     source = access_contact(request.auth, contact_id, write=True)
@@ -152,7 +159,7 @@ def list_merges(request, contact_id: int):
 def list_suggestions(request, contact_id: int):
     """Pending link suggestions an agent can confirm or dismiss."""
     contact = access_contact(request.auth, contact_id)
-    return paginate(request, selectors.suggestions(request.auth, contact), _suggestion)
+    return paginate(request, contact_queries.suggestions(request.auth, contact), _suggestion)
 
 
 @router.get("/contacts/{contact_id}/notes")

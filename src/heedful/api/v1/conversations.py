@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from ninja import Router, Schema, Status
 
-from heedful.accounts.access import access_conversation, conversations_for, require_text_reader
-from heedful.accounts.models import Team
+from heedful.accounts.access import (
+    access_conversation,
+    assignable_teams,
+    assignable_users,
+    conversations_for,
+    require_text_reader,
+)
 from heedful.api.v1 import serializers
+from heedful.api.v1.errors import answers
 from heedful.api.v1.pagination import paginate
 from heedful.conversations import actions
 from heedful.conversations.search import search_conversations
-from heedful.core.errors import NotFound, ValidationError
+from heedful.core.errors import NotFound
+from heedful.outbound import replies
 
 router = Router(tags=["conversations"])
 
@@ -53,6 +59,7 @@ def _filtered(request):
 
 
 @router.get("/conversations")
+@answers(404)
 def list_conversations(request):
     require_text_reader(request.auth)  # analysts read reports, never conversation lists
     return paginate(request, _filtered(request), serializers.conversation)
@@ -73,7 +80,7 @@ def list_messages(request, conversation_id: int):
 @router.post("/conversations/{conversation_id}/messages", response={201: dict})
 def reply(request, conversation_id: int, body: ReplyIn):
     conversation = access_conversation(request.auth, conversation_id)
-    message = actions.reply(request.auth, conversation, body.text, html=body.html, private=body.private)
+    message = replies.reply(request.auth, conversation, body.text, html=body.html, private=body.private)
     return Status(201, serializers.message(message))
 
 
@@ -110,12 +117,13 @@ def assign(request, conversation_id: int, body: AssignIn):
     conversation = access_conversation(request.auth, conversation_id)
     assignee = None
     if body.assignee is not None:
-        assignee = get_user_model().objects.filter(pk=body.assignee, is_active=True).first()
+        # Only people and teams this user may assign to; any other id reads as missing.
+        assignee = assignable_users(request.auth).filter(pk=body.assignee).first()
         if assignee is None:
-            raise ValidationError("no such agent")
+            raise NotFound("no such agent")
     team = None
     if body.team is not None:
-        team = Team.objects.filter(pk=body.team).first()
+        team = assignable_teams(request.auth).filter(pk=body.team).first()
         if team is None:
             raise NotFound("team not found")
     with transaction.atomic():
@@ -132,5 +140,5 @@ class MoveToPrivateIn(Schema):
 def move_to_private(request, conversation_id: int, body: MoveToPrivateIn):
     conversation = access_conversation(request.auth, conversation_id)
     kwargs = {} if body.acknowledgement is None else {"acknowledgement": body.acknowledgement}
-    message = actions.move_to_private(request.auth, conversation, body.text, **kwargs)
+    message = replies.move_to_private(request.auth, conversation, body.text, **kwargs)
     return Status(201, serializers.message(message))

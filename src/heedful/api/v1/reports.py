@@ -11,6 +11,7 @@ from ninja import Router
 
 from heedful.analytics.access import report_scope
 from heedful.analytics.reports import REPORTS
+from heedful.api.v1.errors import answers
 from heedful.core.clock import now
 from heedful.core.errors import NotFound
 
@@ -18,12 +19,14 @@ router = Router(tags=["reports"])
 
 
 @router.get("/reports")
+@answers(403)
 def list_reports(request):
     report_scope(request.auth)
     return {"reports": sorted(REPORTS)}
 
 
 @router.get("/reports/{name}")
+@answers(403)
 def get_report(request, name: str, days: int = 30, format: str = "json"):
     if name not in REPORTS:
         raise NotFound(f"no report named {name!r}")

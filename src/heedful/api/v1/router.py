@@ -3,9 +3,17 @@
 from ninja import NinjaAPI
 
 from heedful.api.v1.auth import TokenAuth
-from heedful.api.v1.errors import install_error_handlers
+from heedful.api.v1.errors import document_errors, install_error_handlers
 
-api = NinjaAPI(
+
+class HeedfulAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        from heedful.api.v1.channels import document_bodies
+
+        return document_bodies(super().get_openapi_schema(**kwargs))
+
+
+api = HeedfulAPI(
     title="Heedful API", version="1", urls_namespace="api-v1", openapi_url="/openapi.json",
     docs_url="/docs", auth=TokenAuth(),
 )
@@ -24,3 +32,4 @@ from heedful.api.v1 import (  # noqa: E402
 
 for module in (channels, conversations, messages, contacts, events, reports, teams, audit):
     api.add_router("", module.router)
+document_errors(api)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from ninja import Field, Router, Schema, Status
@@ -9,19 +11,24 @@ from ninja import Field, Router, Schema, Status
 from heedful.accounts import actions
 from heedful.accounts.access import can_manage_teams, role_of, team_ids
 from heedful.accounts.models import Role, Team
+from heedful.api.v1.errors import answers
 from heedful.api.v1.pagination import paginate
-from heedful.core.errors import NotFound, PermissionDenied, ValidationError
+from heedful.core.errors import NotFound, PermissionDenied
 
 router = Router(tags=["teams and roles"])
 
 
+# A name or slug must keep a letter or digit once slugified (the slug is the team's URL name).
+_SLUGGABLE = r"[A-Za-z0-9]"
+
+
 class TeamIn(Schema):
-    name: str
-    slug: str = ""
+    name: str = Field(..., max_length=120, pattern=_SLUGGABLE)
+    slug: str = Field("", max_length=120, pattern=f"^$|{_SLUGGABLE}")
 
 
 class RoleIn(Schema):
-    role: str | None = Field(None, description=f"one of: {', '.join(Role.values)}")
+    role: Literal[tuple(Role.values)] | None = Field(None, description="the user's new role")
     teams: list[int] | None = Field(None, description="team ids; replaces the user's teams")
 
 
@@ -42,12 +49,14 @@ def _user(u) -> dict:
 
 
 @router.get("/teams")
+@answers(403)
 def list_teams(request):
     _admin(request)
     return paginate(request, Team.objects.order_by("name"), _team)
 
 
 @router.post("/teams", response={201: dict})
+@answers(409)
 def create_team(request, body: TeamIn):
     _admin(request)
     with transaction.atomic():
@@ -56,6 +65,7 @@ def create_team(request, body: TeamIn):
 
 
 @router.get("/users")
+@answers(403)
 def list_users(request):
     _admin(request)
     users = get_user_model().objects.select_related("profile").order_by("username")
@@ -73,7 +83,7 @@ def set_role(request, user_id: int, body: RoleIn):
     if body.teams is not None:
         teams = list(Team.objects.filter(pk__in=body.teams))
         if len(teams) != len(set(body.teams)):
-            raise ValidationError("unknown team id")
+            raise NotFound("team not found")
     with transaction.atomic():
         actions.set_role(request.auth, user, role=body.role, teams=teams)
     user.refresh_from_db()

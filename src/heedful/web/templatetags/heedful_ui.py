@@ -4,7 +4,6 @@ the one HTML exception (sanitised email bodies) is cleaned again and framed in a
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import nh3
 from django import template
@@ -114,11 +113,6 @@ def followers(count) -> str:
     if count >= 1000:
         return f"{count / 1000:.1f}k".replace(".0k", "k")
     return str(count)
-
-
-@register.filter
-def is_recent(value, minutes: int = 10) -> bool:
-    return bool(value) and now() - value < timedelta(minutes=int(minutes))
 
 
 @register.filter

@@ -1,8 +1,16 @@
-"""Log in, log out and change password: Django's auth views with the workspace's templates."""
+"""Log in, log out and change password: Django's auth views with the workspace's templates.
 
+Password logins (the workspace's and the Django admin's) are throttled per username and per
+client IP (accounts/throttle.py): a locked-out attempt is a 429 with Retry-After, whatever the
+password.
+"""
+
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 
+from heedful.accounts import throttle
 from heedful.web.views.helpers import CSP
 
 
@@ -16,8 +24,38 @@ def _with_csp(view_class):
     return method_decorator(add_csp, name="dispatch")(view_class)
 
 
-login = _with_csp(auth_views.LoginView).as_view(template_name="heedful/auth/login.html",
-                                                 redirect_authenticated_user=True)
+def _locked_out(exc: throttle.TooManyAttempts) -> HttpResponse:
+    return HttpResponse(f"Too many failed logins. {str(exc).capitalize()}.", status=429,
+                        content_type="text/plain; charset=utf-8",
+                        headers={"Retry-After": str(exc.retry_after)})
+
+
+def throttled(view):
+    """Wrap a login view: refuse while locked out, count a POST that does not log in (the form
+    comes back) as a failure, and reset the username's count on success."""
+
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        username, ip = request.POST.get("username", "")[:150], throttle.client_ip(request)
+        try:
+            throttle.check("login", account=username, ip=ip)
+        except throttle.TooManyAttempts as exc:
+            return _locked_out(exc)
+        response = view(request, *args, **kwargs)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated \
+                and response.status_code in (301, 302, 303):
+            throttle.succeeded("login", account=username)
+        else:
+            throttle.failed("login", account=username, ip=ip)
+        return response
+
+    return wrapper
+
+
+login = throttled(_with_csp(auth_views.LoginView).as_view(template_name="heedful/auth/login.html",
+                                                           redirect_authenticated_user=True))
+admin_login = throttled(admin.site.login)
 logout = auth_views.LogoutView.as_view()
 password_change = _with_csp(auth_views.PasswordChangeView).as_view(
     template_name="heedful/auth/password_change.html", success_url="/password/done/")

@@ -11,13 +11,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from heedful.accounts.access import access_conversation
-from heedful.accounts.models import Team
+from heedful.accounts.access import access_conversation, assignable_teams
 from heedful.conversations import actions, labels, merge, snooze
 from heedful.conversations.models import Delivery, Priority
 from heedful.core.clock import now
 from heedful.core.errors import NotFound, ValidationError
 from heedful.outbound import actions as outbound_actions
+from heedful.outbound import replies
 from heedful.realtime import presence
 from heedful.web import workspace
 from heedful.web.views.conversation import message_by_id
@@ -46,7 +46,7 @@ def _chrome(request, conversation):
 @command_view
 def reply(request, conversation_id: int):
     conversation = access_conversation(request.user, conversation_id)
-    message = actions.reply(request.user, conversation, request.POST.get("text", ""))
+    message = replies.reply(request.user, conversation, request.POST.get("text", ""))
     if not _wants_partial(request):
         return redirect(f"/conversations/{conversation.pk}/")
     # Re-read: in inline/embedded job modes the delivery may already have happened.
@@ -112,7 +112,7 @@ def assign(request, conversation_id: int):
     elif wanted == "":
         assignee = None
     else:
-        assignee = workspace.agents().filter(pk=int(wanted) if wanted.isdigit() else 0).first()
+        assignee = workspace.agents(request.user).filter(pk=int(wanted) if wanted.isdigit() else 0).first()
         if assignee is None:
             raise ValidationError("no such agent")
     with transaction.atomic():
@@ -124,7 +124,7 @@ def assign(request, conversation_id: int):
 def team(request, conversation_id: int):
     conversation = access_conversation(request.user, conversation_id)
     wanted = request.POST.get("team", "")
-    chosen = Team.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    chosen = assignable_teams(request.user).filter(pk=int(wanted)).first() if wanted.isdigit() else None
     if chosen is None:
         raise NotFound("team not found")
     with transaction.atomic():
@@ -157,7 +157,7 @@ def move_to_private(request, conversation_id: int):
     conversation = access_conversation(request.user, conversation_id)
     acknowledgement = request.POST.get("acknowledgement")
     kwargs = {} if acknowledgement is None else {"acknowledgement": acknowledgement.strip()}
-    actions.move_to_private(request.user, conversation, request.POST.get("text", ""), **kwargs)
+    replies.move_to_private(request.user, conversation, request.POST.get("text", ""), **kwargs)
     if not _wants_partial(request):
         return redirect(f"/conversations/{conversation.pk}/")
     return HttpResponse(status=204, headers={"HX-Refresh": "true"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404, render
 
 from heedful.accounts.access import access_conversation
-from heedful.conversations import actions
 from heedful.conversations.models import Message, Note
+from heedful.outbound import replies
 from heedful.web import timeline, workspace
 from heedful.web.inbox_query import InboxFilter
 from heedful.web.views.helpers import page_view
@@ -21,7 +21,7 @@ def conversation_page(request, conversation_id: int):
         **workspace.reply_context(request.user, conversation),
         **sidebar_context(request.user, InboxFilter.from_query(request.GET)),
         "thread": timeline.thread_page(conversation, before=request.GET.get("before", "")),
-        "default_acknowledgement": actions.DEFAULT_ACKNOWLEDGEMENT,
+        "default_acknowledgement": replies.DEFAULT_ACKNOWLEDGEMENT,
         "back_query": InboxFilter.from_query(request.GET).querystring(),
     }
     return render(request, "heedful/conversation/page.html", context)

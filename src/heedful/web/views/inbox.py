@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from heedful.accounts.access import access_conversation, sees_everything, team_ids
-from heedful.accounts.models import Team
-from heedful.channels.models import Channel
+from heedful.accounts.access import access_conversation, assignable_teams, channels_for
 from heedful.conversations.models import Label, Priority
 from heedful.web import inbox_query, saved_filters
 from heedful.web.inbox_query import InboxFilter
@@ -16,8 +13,7 @@ from heedful.web.views.helpers import command_view, page_view
 
 
 def visible_channels(user):
-    qs = Channel.objects.order_by("name")
-    return qs if sees_everything(user) else qs.filter(Q(team_id__in=team_ids(user)) | Q(team__isnull=True))
+    return channels_for(user).order_by("name")
 
 
 @page_view
@@ -30,7 +26,7 @@ def inbox(request):
         return render(request, "heedful/inbox/_list.html", context)
     context.update(sidebar_context(request.user, f))
     context.update(
-        channels=visible_channels(request.user), teams=Team.objects.order_by("name"),
+        channels=visible_channels(request.user), teams=assignable_teams(request.user).order_by("name"),
         labels=Label.objects.all()[:200], priorities=Priority.choices, statuses=inbox_query.STATUSES,
     )
     return render(request, "heedful/inbox/page.html", context)

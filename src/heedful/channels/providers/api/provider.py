@@ -19,7 +19,10 @@ from datetime import datetime
 import httpx
 
 from heedful.channels.base import (
+    BaseProvider,
+    Credentials,
     Handle,
+    IdentityKind,
     InboundAttachment,
     InboundMessage,
     OutboundRequest,
@@ -49,13 +52,25 @@ def _parse_time(value) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+API = IdentityKind(
+    key="api", label="API", trusted_email=True,  # the brand's own back end vouches for its users
+    glyph='<path d="M5.5 4 2 8l3.5 4M10.5 4 14 8l-3.5 4" fill="none" stroke="currentColor" '
+          'stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/>',
+)
+
+
+class ApiCredentials(Credentials):
+    inbound_token: str = ""
+    outbound_url: str = ""
+    signing_secret: str = ""
+
+
 @register
-class ApiChannel:
+class ApiChannel(BaseProvider):
     key = "api"
     family = "api"
-    identity_kind = "api"
-    max_text_length = None
-    credential_keys = ("inbound_token", "outbound_url", "signing_secret")
+    identity_kinds = (API,)
+    credentials = ApiCredentials
 
     def handshake(self, channel, request: WebhookRequest):
         return None

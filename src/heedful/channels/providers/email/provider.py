@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from typing import ClassVar
 
 from heedful.channels.base import (
+    BaseProvider,
+    Credentials,
+    IdentityKind,
     OutboundRequest,
     ParsedEvent,
     PermanentSendError,
@@ -18,20 +20,35 @@ from heedful.channels.providers.email import imap, inbound, outgoing, smtp
 from heedful.channels.providers.email.config import port_number
 from heedful.channels.registry import register
 
+EMAIL = IdentityKind(
+    key="email", label="Email", handle_format="email",
+    glyph='<path d="M2 4h12v8H2z" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+          '<path d="M2 4l6 5 6-5" fill="none" stroke="currentColor" stroke-width="1.5"/>',
+)
+
+
+class EmailCredentials(Credentials):
+    """The mailbox: its address, IMAP to read it, SMTP to answer, or a forwarding token."""
+
+    address: str = ""
+    inbound_token: str = ""
+    imap_host: str = ""
+    imap_port: int | None = None
+    imap_user: str = ""
+    imap_password: str = ""
+    smtp_host: str = ""
+    smtp_port: int | None = None
+    smtp_user: str = ""
+    smtp_password: str = ""
+
 
 @register
-class EmailProvider:
-    key: ClassVar[str] = "email"
-    family: ClassVar[str] = "email"
-    identity_kind: ClassVar[str] = "email"
-    max_text_length: ClassVar[int | None] = None
-    credential_keys: ClassVar[tuple[str, ...]] = (
-        "address", "inbound_token", "imap_host", "imap_port", "imap_user", "imap_password",
-        "smtp_host", "smtp_port", "smtp_user", "smtp_password",
-    )
-
-    def handshake(self, channel, request: WebhookRequest):
-        return None
+class EmailProvider(BaseProvider):
+    key = "email"
+    family = "email"
+    identity_kinds = (EMAIL,)
+    credentials = EmailCredentials
+    polls = True  # IMAP, besides the forwarding webhook
 
     def verify(self, channel, request: WebhookRequest) -> None:
         expected = str((channel.credentials or {}).get("inbound_token") or "")

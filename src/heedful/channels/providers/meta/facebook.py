@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-from heedful.channels.base import OutboundRequest, ParsedEvent, ProviderReceipt
+from heedful.channels.base import (
+    Credentials,
+    IdentityKind,
+    OutboundRequest,
+    ParsedEvent,
+    ProviderReceipt,
+)
 from heedful.channels.providers.meta import feed, replies
 from heedful.channels.providers.meta.graph_webhook import as_list
 from heedful.channels.providers.meta.platform import MessagingPlatform
 from heedful.channels.registry import register
 
+FACEBOOK = IdentityKind(
+    key="facebook", label="Facebook", one_account_per_person=True,
+    glyph='<path d="M9 15V9h2l.4-2.5H9V5c0-.7.3-1.2 1.3-1.2h1.2V1.6A15 15 0 0 0 9.7 1.5C7.9 1.5 6.6 2.6 '
+          '6.6 4.7v1.8H4.6V9h2v6z" fill="currentColor"/>',
+)
 STANDBY_REASON = "standby: another app owns this Messenger thread (handover protocol)"
+
+
+class PageCredentials(Credentials):
+    """The Page, the Meta app's secret, the webhook verify token and a Page access token."""
+
+    page_id: str = ""
+    app_secret: str = ""
+    verify_token: str = ""
+    page_access_token: str = ""
 
 
 @register
 class FacebookProvider(MessagingPlatform):
     key = "facebook"
     family = "meta"
-    identity_kind = "facebook"
+    identity_kinds = (FACEBOOK,)
     max_text_length = 8000  # a comment; Messenger texts are checked in check_reply (2000)
-    credential_keys = ("page_id", "app_secret", "verify_token", "page_access_token")
+    credentials = PageCredentials
     dm_prefix = "psid"
     object_type, account_key, account_label = "page", "page_id", "page"
 

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
-from heedful.channels.base import OutboundRequest, ParsedEvent, ProviderReceipt
+from heedful.channels.base import (
+    Credentials,
+    IdentityKind,
+    OutboundRequest,
+    ParsedEvent,
+    ProviderReceipt,
+)
 from heedful.channels.providers.meta import feed, replies
 from heedful.channels.providers.meta.graph_webhook import as_list, from_epoch
 from heedful.channels.providers.meta.platform import MessagingPlatform
 from heedful.channels.registry import register
+
+INSTAGRAM = IdentityKind(
+    key="instagram", label="Instagram", one_account_per_person=True,
+    glyph='<rect x="2" y="2" width="12" height="12" rx="3.5" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+          '<circle cx="8" cy="8" r="2.7" fill="none" stroke="currentColor" stroke-width="1.5"/>'
+          '<circle cx="11.6" cy="4.4" r=".9" fill="currentColor"/>',
+)
+
+
+class InstagramCredentials(Credentials):
+    """The Instagram professional account, its linked Page and the Meta app's keys."""
+
+    ig_user_id: str = ""
+    page_id: str = ""
+    app_secret: str = ""
+    verify_token: str = ""
+    page_access_token: str = ""
 
 
 @register
 class InstagramProvider(MessagingPlatform):
     key = "instagram"
     family = "meta"
-    identity_kind = "instagram"
+    identity_kinds = (INSTAGRAM,)
     max_text_length = 2200  # a comment; DMs are checked in check_reply (1000 bytes)
-    credential_keys = ("ig_user_id", "page_id", "app_secret", "verify_token", "page_access_token")
+    credentials = InstagramCredentials
     dm_prefix = "igsid"
     object_type, account_key, account_label = "instagram", "ig_user_id", "instagram account"
 

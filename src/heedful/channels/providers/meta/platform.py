@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heedful.channels.base import ParsedEvent
+from heedful.channels.base import BaseProvider, ParsedEvent
 from heedful.channels.providers.meta.graph_webhook import (
     GraphWebhook,
     as_list,
@@ -13,7 +13,7 @@ from heedful.channels.providers.meta.graph_webhook import (
 from heedful.channels.providers.meta.messenger import Inbox, parse_messaging
 
 
-class MessagingPlatform(GraphWebhook):
+class MessagingPlatform(GraphWebhook, BaseProvider):
     """Subclasses name their webhook object, account credential and DM prefix, and read the
     `changes` of an entry (page feed, Instagram comments) in `parse_changes`."""
 
@@ -21,6 +21,7 @@ class MessagingPlatform(GraphWebhook):
     account_key: str  # credential holding the account id the entries must be addressed to
     account_label: str  # how an ignored entry for another account is described
     dm_prefix: str  # DM thread keys: "<prefix>:<customer id>"
+    can_go_private = True  # a public comment moves to a DM (a private reply)
 
     def parse(self, channel, raw: bytes, content_type: str = "") -> ParsedEvent:
         entries, ignored = load_entries(raw, self.object_type)

@@ -31,7 +31,8 @@ def form(raw: bytes) -> dict[str, str]:
 
 
 def _count(value: str) -> int:
-    return int(value) if value and value.isdigit() else 0
+    # isascii: str.isdigit() is also true for "²" and "①", which int() refuses.
+    return int(value) if value and value.isascii() and value.isdigit() else 0
 
 
 def kind(params: dict[str, str]) -> str:

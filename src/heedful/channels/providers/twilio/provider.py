@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 
 from heedful.channels.base import (
+    BaseProvider,
+    Credentials,
+    IdentityKind,
     OutboundRequest,
     PermanentSendError,
     ProviderReceipt,
@@ -24,16 +27,29 @@ _SAY = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you for call
 _EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
+PHONE = IdentityKind(
+    key="phone", label="Phone", handle_format="phone",
+    glyph='<path d="M4 2h3l1 3-2 1a8 8 0 0 0 4 4l1-2 3 1v3a1 1 0 0 1-1 1A11 11 0 0 1 3 3a1 1 0 0 1 1-1z" '
+          'fill="currentColor"/>',
+)
+
+
+class TwilioCredentials(Credentials):
+    """From the Twilio console: the account, its auth token and the number customers text."""
+
+    account_sid: str = ""
+    auth_token: str = ""
+    phone_number: str = ""
+
+
 @register
-class TwilioChannel:
+class TwilioChannel(BaseProvider):
     key = "twilio"
     family = "twilio"
-    identity_kind = "phone"
+    identity_kinds = (PHONE,)
     max_text_length = 1600  # Twilio's limit for one (concatenated) SMS
-    credential_keys = ("account_sid", "auth_token", "phone_number")
-
-    def handshake(self, channel, request: WebhookRequest):
-        return None
+    credentials = TwilioCredentials
+    can_go_private = True
 
     def verify(self, channel, request: WebhookRequest) -> None:
         # Twilio signs the URL it called; behind a proxy set the channel's `webhook_url`.

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 from heedful.channels.base import (
+    BaseProvider,
+    Credentials,
+    IdentityKind,
     OutboundRequest,
     ParsedEvent,
     ProviderReceipt,
@@ -27,14 +30,32 @@ def _json_answer(status: int, body: dict) -> tuple[int, str, str]:
     return status, "application/json", json.dumps(body)
 
 
+TWITTER = IdentityKind(
+    key="twitter", label="Twitter/X", one_account_per_person=True,
+    glyph='<path d="M3 2.5h3l7 11h-3z" fill="currentColor"/>'
+          '<path d="M12.5 2.5 3.5 13.5" stroke="currentColor" stroke-width="1.4"/>',
+)
+
+
+class TwitterCredentials(Credentials):
+    """The brand account and the app's OAuth 1.0a keys (developer portal, "Keys and tokens")."""
+
+    user_id: str = ""
+    screen_name: str = ""
+    consumer_key: str = ""
+    consumer_secret: str = ""
+    access_token: str = ""
+    access_token_secret: str = ""
+
+
 @register
-class TwitterProvider:
+class TwitterProvider(BaseProvider):
     key = "twitter"
     family = "twitter"
-    identity_kind = "twitter"
+    identity_kinds = (TWITTER,)
     max_text_length = 280
-    credential_keys = ("user_id", "screen_name", "consumer_key", "consumer_secret",
-                       "access_token", "access_token_secret")
+    credentials = TwitterCredentials
+    can_go_private = True
 
     def handshake(self, channel, request: WebhookRequest) -> tuple[int, str, str]:
         """The CRC check Twitter runs on registration and then about hourly."""

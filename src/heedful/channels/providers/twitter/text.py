@@ -70,9 +70,10 @@ def format_created_at(moment: datetime) -> str:
 
 
 def count(value) -> int:
+    """A non-negative count; anything else (text, null, a float past range such as 1e400) is 0."""
     try:
         return max(0, int(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0
 
 

@@ -6,7 +6,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from heedful.channels.base import (
+    BaseProvider,
+    Credentials,
     Handle,
+    IdentityKind,
     InboundMessage,
     OutboundRequest,
     ParsedEvent,
@@ -38,13 +41,30 @@ _NOTICE_FIELDS = {
 }
 
 
+WHATSAPP = IdentityKind(
+    key="whatsapp", label="WhatsApp", handle_format="phone",  # a wa_id is the phone number
+    glyph='<path d="M8 1.8a6.2 6.2 0 0 0-5.3 9.4L2 14.2l3-.8A6.2 6.2 0 1 0 8 1.8z" fill="none" '
+          'stroke="currentColor" stroke-width="1.4"/><path d="M6 5.3c.3-.3.7-.2.8.1l.5 1.2-.6.7a4 4 0 0 0 '
+          '2 2l.7-.6 1.2.5c.3.1.4.5.1.8-.9 1-2.6.5-3.9-.8S5 6.2 6 5.3z" fill="currentColor"/>',
+)
+
+
+class WhatsAppCredentials(Credentials):
+    """From the WhatsApp Business app in the Meta console."""
+
+    phone_number_id: str = ""
+    app_secret: str = ""
+    verify_token: str = ""
+    access_token: str = ""
+
+
 @register
-class WhatsAppProvider(GraphWebhook):
+class WhatsAppProvider(GraphWebhook, BaseProvider):
     key = "whatsapp"
     family = "meta"
-    identity_kind = "whatsapp"
+    identity_kinds = (WHATSAPP,)
     max_text_length = 4096
-    credential_keys = ("phone_number_id", "app_secret", "verify_token", "access_token")
+    credentials = WhatsAppCredentials
 
     # -- inbound ---------------------------------------------------------------------------
     def parse(self, channel, raw: bytes, content_type: str = "") -> ParsedEvent:

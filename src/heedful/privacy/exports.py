@@ -47,9 +47,9 @@ def _conversation(c) -> dict:
             "messages_count": c.messages_count}
 
 
-def _note(n) -> dict:
+def _note(n, **extra) -> dict:
     return {"id": n.pk, "author": n.author_id, "text": n.text, "created_at": _iso(n.created_at),
-            **({"conversation": n.conversation_id} if hasattr(n, "conversation_id") else {})}
+            **extra}
 
 
 def _audit(e) -> dict:
@@ -77,7 +77,7 @@ def export(actor, contact: Contact) -> dict:
                              **m.before.get("source", {})} for m in merges],
         "conversations": [_conversation(c) for c in conversations],
         "messages": [_message(m) for m in messages.iterator(chunk_size=500)],
-        "conversation_notes": [_note(n) for n in Note.objects.filter(conversation__in=conversations).order_by("pk")],
+        "conversation_notes": [_note(n, conversation=n.conversation_id) for n in Note.objects.filter(conversation__in=conversations).order_by("pk")],
         "contact_notes": [_note(n) for n in ContactNote.objects.filter(contact=contact).order_by("pk")],
         "audit": [_audit(e) for e in AuditEntry.objects.filter(object_type="contact", object_id=str(contact.pk)).order_by("pk")],
     }

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from heedful.channels.models import Channel
-from heedful.contacts import retention
+from heedful.privacy import retention
 
 
 class Command(BaseCommand):

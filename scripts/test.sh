@@ -12,6 +12,6 @@ mkdir -p test-output
 echo "== full suite on PostgreSQL"
 .venv/bin/pytest "$@"
 echo "== smoke suite on SQLite (embedded default)"
-DATABASE_URL= .venv/bin/pytest -m "not browser" tests/test_smoke.py tests/core "$@"
+DATABASE_URL= .venv/bin/pytest -m "not browser" tests/test_smoke.py tests/core tests/ingestion tests/outbound tests/channels "$@"
 echo "== lint"
 .venv/bin/ruff check src tests bench

@@ -110,3 +110,13 @@ def make_channel(db):
                                       credentials=credentials or {}, settings=settings or {}, team=team)
 
     return make
+
+
+@pytest.fixture
+def heard(monkeypatch):
+    """Every event dispatched during the test (after its transaction committed), in order."""
+    from heedful.events import dispatcher
+
+    events = []
+    monkeypatch.setitem(dispatcher._listeners, "*", [lambda name, payload: events.append((name, payload))])
+    return events

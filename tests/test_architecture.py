@@ -13,7 +13,8 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "heedful"
 # The edges: they receive requests, run processes or orchestrate several apps.
-EDGES = {"web", "api", "ingestion", "privacy", "demo", "config", "devtools", "providers", "cli", "__main__"}
+EDGES = {"web", "api", "ingestion", "privacy", "demo", "config", "devtools", "providers", "cli", "__main__",
+         "widget", "community_desk"}
 # What provider packages may import besides their own package (DESIGN.md: channels.base, the
 # normalized types, and the registry they register with).
 PROVIDER_MAY_IMPORT = ("heedful.channels.base", "heedful.channels.registry", "heedful.core.errors",

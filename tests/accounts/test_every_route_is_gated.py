@@ -67,10 +67,30 @@ ROUTES = {
     "api/v1/inbound-events/<event_id>": AdminOnly(),
     "api/v1/inbound-events/<event_id>/retry": AdminOnly(),
     "api/v1/users/<user_id>/role": AdminOnly(),
+    "api/v1/teams/<team_id>": AdminOnly(),
+    "api/v1/agents/<user_id>/routing": AdminOnly(),
+    "api/v1/automation-rules/<rule_id>/runs": AdminOnly(),
     "api/v1/channels/<channel_id>": Gated(),  # a team's connected account is that team's business
     "api/v1/reports/<name>": Exempt("aggregates only, scoped by analytics.access.report_scope"),
     "api/v1/channels/<int:channel_id>/messages": Exempt("inbound webhook, authenticated by the channel token"),
     "hooks/<str:family>/<int:channel_id>": Exempt("provider webhooks, authenticated by signatures"),
+    # help centre: articles are the brand's own content, not team data
+    **{f"api/v1/knowledge/articles/<article_id>{tail}": Exempt("help-centre articles; agents only (403 else)")
+       for tail in ("", "/revisions", "/publish", "/diff")},
+    "help/articles/<int:article_id>-<slug:slug>/": Exempt("public help-centre article page"),
+    "help/articles/<int:article_id>/vote/": Exempt("public 'was this helpful?' form"),
+    # community forum: public topics; who may write is the forum's rule (community.actions)
+    **{route: Exempt("public community forum; members and staff by community.actions' rules")
+       for route in ("api/v1/community/topics/<topic_id>", "api/v1/community/topics/<topic_id>/posts",
+                     "api/v1/community/posts/<post_id>/accept",
+                     "community/c/<slug:slug>/", "community/c/<slug:slug>/new/",
+                     "community/c/<slug:slug>/feed.rss", "community/c/<slug:slug>/feed.atom",
+                     "community/t/<int:topic_id>/", "community/t/<int:topic_id>/<slug:slug>/",
+                     "community/topics/<int:topic_id>/reply/", "community/topics/<int:topic_id>/subscribe/",
+                     "community/topics/<int:topic_id>/reading/",
+                     *(f"community/posts/<int:post_id>/{verb}/"
+                       for verb in ("accept", "vote", "flag", "approve", "hide", "restore")))},
+    "community/password-reset/<str:uidb64>/<str:token>/": Exempt("member password reset link, signed"),
     # contact pages
     "contacts/<int:contact_id>/": Gated(GET),
     "contacts/<int:contact_id>/notes/": Gated(POST),
@@ -86,10 +106,15 @@ ROUTES = {
     "conversations/<int:conversation_id>/messages/<int:message_id>/": Gated(GET),
     "conversations/<int:conversation_id>/messages/<int:message_id>/retry/": Gated(POST),
     "conversations/<int:conversation_id>/notes/<int:note_id>/": Gated(GET),
+    "conversations/<int:conversation_id>/messages/<int:message_id>/article/": Gated(("GET", "POST")),
+    "conversations/<int:conversation_id>/articles/": Gated(GET),
     **{f"conversations/<int:conversation_id>/{name}/": Gated(POST) for name in (
         "reply", "note", "resolve", "reopen", "snooze", "assign", "team", "priority", "labels",
         "move-to-private", "merge", "typing")},
     "attachments/<int:attachment_id>/": Gated(GET),
+    # insight
+    "reports/<slug:name>.<str:fmt>": Exempt("aggregates only, scoped by analytics.access.rollup_teams"),
+    "s/<str:token>": Exempt("public survey page, authenticated by its unguessable token"),
 }
 # The Django admin is for staff only (checked below); its many <path:object_id> routes are not
 # team-scoped views.
@@ -213,7 +238,7 @@ def test_the_same_routes_answer_for_their_own_team(world):
 
 
 def test_admin_only_routes_refuse_agents(world):
-    values = {"event_id": 1, "user_id": world["agent"].pk}
+    values = {"event_id": 1, "user_id": world["agent"].pk, "team_id": world["team_a"].pk, "rule_id": 1}
     for route in [r for r, rule in ROUTES.items() if isinstance(rule, AdminOnly)]:
         for method in sorted(api_methods()[route]):
             body = json.dumps({"role": "admin"})

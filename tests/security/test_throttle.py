@@ -99,3 +99,27 @@ def test_wrong_keys_claiming_a_real_tokens_prefix_lock_that_account(django_user_
     assert statuses == [401] * 5 + [429]
     assert AuditEntry.objects.filter(action="auth.lockout", object_id="token:ann").exists()
     assert call(good, ip="192.0.2.1").status_code == 200  # the real 160-bit key still works
+
+
+def test_an_operator_can_lift_a_lockout(django_user_model, limits):
+    from heedful.accounts import throttle
+
+    user(django_user_model, "ann", Role.AGENT)
+    for i in range(6):
+        log_in("ann", f"guess-{i}")
+    assert log_in("ann", PASSWORD).status_code == 429
+    throttle.unlock("login", account="ann")
+    assert log_in("ann", PASSWORD).status_code == 302
+
+
+def test_a_logged_in_session_cannot_reset_another_accounts_count(django_user_model, limits):
+    user(django_user_model, "ann", Role.AGENT)
+    mallory = user(django_user_model, "mallory", Role.AGENT)
+    attacker = Client(REMOTE_ADDR="198.51.100.66")
+    attacker.force_login(mallory)
+    for i in range(4):
+        log_in("ann", f"guess-{i}")
+        # a logged-in login POST is redirected without checking a password: it must not count as ann's success
+        assert attacker.post("/login/", {"username": "ann", "password": "x"}).status_code == 302
+    log_in("ann", "guess-5")  # the fifth miss in a row locks the account
+    assert log_in("ann", PASSWORD).status_code == 429

@@ -8,7 +8,7 @@ exists. One gate per object type:
 - contacts: `contacts_for`, `access_contact`; link suggestions: `access_suggestion`
 - canned responses: `canned_responses_for` (shared ones and their teams')
 - channels (a connected account's settings): `channels_for`, `access_channel`
-- whom and where to assign: `assignable_users`, `assignable_teams`
+- whom and where to assign: `assignable_users`, `assignable_teams`; own queues: `member_teams`
 - everything else (inbound events, audit log, teams and roles, full exports, erasure): admins.
 
 Roles:
@@ -149,12 +149,14 @@ def access_channel(user, channel_id) -> Channel:
 
 
 def assignable_teams(user) -> QuerySet[Team]:
-    """Teams this user may hand a conversation to: admins any; others the teams they are in."""
-    if sees_everything(user):
-        return Team.objects.all()
-    if not reads_text(user):
-        return Team.objects.none()
-    return Team.objects.filter(pk__in=team_ids(user))
+    """Teams this user may hand a conversation to: any team for those who work conversations
+    (a transfer to another team is how work is escalated), none for analysts."""
+    return Team.objects.all() if reads_text(user) else Team.objects.none()
+
+
+def member_teams(user) -> QuerySet[Team]:
+    """The teams whose queues this user works: admins every team, others their own."""
+    return Team.objects.all() if sees_everything(user) else Team.objects.filter(pk__in=team_ids(user))
 
 
 def assignable_users(user) -> QuerySet:

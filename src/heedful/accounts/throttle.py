@@ -1,11 +1,11 @@
 """Brute-force protection for passwords and API tokens.
 
 Failed attempts are counted in the Django cache (Redis in production, so every web process
-shares the counts; in-process memory in embedded mode), per account and per client IP, over a
-sliding-enough window (`HEEDFUL_AUTH_FAILURE_WINDOW_SECONDS`). Reaching a limit locks that key
-for `HEEDFUL_AUTH_LOCKOUT_SECONDS` and writes an audit entry; while a key is locked, attempts
-get `TooManyAttempts` (HTTP 429 with `Retry-After`) before any password is checked, so a correct
-guess during the lockout is worth nothing.
+shares the counts; in-process memory in embedded mode), per account and per client IP, within
+a window that starts at the first failure (`HEEDFUL_AUTH_FAILURE_WINDOW_SECONDS`). Reaching a
+limit locks that key for `HEEDFUL_AUTH_LOCKOUT_SECONDS` and writes an audit entry; while a key
+is locked, attempts get `TooManyAttempts` (HTTP 429 with `Retry-After`) before any password is
+checked, so a correct guess during the lockout is worth nothing.
 
 Keys:
 - password logins: the username tried (an unknown one is counted too, so lockouts do not reveal
@@ -95,3 +95,10 @@ def succeeded(kind: str, *, account: str = "") -> None:
     office must not hide a guessing run from the same address)."""
     if account:
         cache.delete(_key(kind, "account", account))
+
+
+def unlock(kind: str, *, account: str = "", ip: str = "") -> None:
+    """Lift a lockout and forget its count before it expires (an operator's call, from the shell)."""
+    for scope, value in (("account", account), ("ip", ip)):
+        if value:
+            cache.delete_many([_key(kind, scope, value), _key(kind, "lock-" + scope, value)])

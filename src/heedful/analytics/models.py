@@ -38,6 +38,7 @@ class ReportingEvent(models.Model):
     value = models.FloatField(null=True, help_text="seconds, CSAT score, replies count ...")
     value2 = models.FloatField(null=True)
     value3 = models.FloatField(null=True)
+    value4 = models.FloatField(null=True)
     detail = models.CharField(max_length=60, blank=True)
     folded = models.BooleanField(default=False)
 
@@ -50,6 +51,7 @@ class ReportingEvent(models.Model):
 
 
 DIMENSIONS = ("day", "channel_id", "provider", "team_id", "agent_id", "label")
+HISTOGRAM_DIMENSIONS = ("day", "channel_id", "provider", "team_id", "label", "bucket")
 COUNTERS = (
     "opened", "failure_demand", "repeat_72h", "repeat_7d", "repeat_30d", "messages_in", "messages_out",
     "first_responses", "first_response_seconds", "resolved", "one_touch", "resolved_contacts", "not_fcr",
@@ -60,7 +62,8 @@ COUNTERS = (
 
 class Rollup(models.Model):
     """Counters per day x channel x team x agent x label. `label=""` is the row over all labels
-    (a conversation with two labels counts once there and once in each label's row)."""
+    (a conversation with two labels counts once there and once in each label's row), and
+    `agent_id=-1` the row over all agents (0 is "no agent")."""
 
     day = models.DateField()
     channel_id = models.BigIntegerField()
@@ -92,24 +95,25 @@ class Rollup(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="analytics_rollup_key")]
-        indexes = [models.Index(fields=["label", "day"], name="analytics_rollup_label_day")]
+        indexes = [models.Index(fields=["label", "agent_id", "day"], name="analytics_rollup_read")]
 
 
 class ResponseTimeRollup(models.Model):
     """First-response times as a histogram (see `buckets.bucket`), so a median is read from
-    rollups: exact to the second below an hour, to the minute below a day, to the hour above."""
+    rollups: exact to the second below 10 minutes, to 10 s below an hour, to the minute below a day,
+    to the hour above.
+    No agent dimension: it would make the histogram as long as the list of responses."""
 
     day = models.DateField()
     channel_id = models.BigIntegerField()
     provider = models.CharField(max_length=40)
     team_id = models.BigIntegerField(default=0)
-    agent_id = models.BigIntegerField(default=0)
     label = models.CharField(max_length=60, blank=True)
     bucket = models.IntegerField()
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=[*DIMENSIONS, "bucket"], name="analytics_frt_key")]
+        constraints = [models.UniqueConstraint(fields=list(HISTOGRAM_DIMENSIONS), name="analytics_frt_key")]
         indexes = [models.Index(fields=["label", "day"], name="analytics_frt_label_day")]
 
 

@@ -1,79 +1,225 @@
-"""Resolution-first reports, computed from conversation counters (no scan of message rows).
+"""Resolution-first reports, read from the rollups (never from message or conversation rows).
 
-Every report takes a conversation queryset already scoped by the permission gate and a period,
-and returns a list of flat rows (JSON and CSV friendly). Definitions:
-- resolution rate: resolved / conversations opened in the period;
-- first-contact resolution: resolved with at most one brand reply and never reopened;
-- contacts per resolution: customer messages per resolved conversation;
-- repeat contact: a conversation whose customer had another one in the 7 days before;
-- channel bypass: a public conversation whose customer's previous conversation was a private one
-  on another channel in the 7 days before ("tried email, then went public").
+Every report takes `Filters` (period, channel, team, label, and the reader's team scope) and
+returns flat rows, JSON and CSV friendly. Channels in rows are provider names. Definitions:
+- fcr_rate: of the conversations resolved (first time) in the period, the share whose customer
+  did not contact again on any channel within 7 days, nor reopened them;
+- one_touch_rate: of the resolved, the share resolved with fewer than 2 agent replies;
+- reopen_rate: reopened (first time) / resolved; contacts_per_resolution: customer messages of
+  the resolved conversations per resolution;
+- repeat contact (72 h / 7 d / 30 d): a conversation whose customer opened another one, on any
+  channel, within that time before;
+- failure demand: a conversation opened while the customer still had one open or active in the
+  7 days before (chasing or repeating); value demand is every other one;
+- channel bypass: a conversation on channel B whose customer had one on channel A active within
+  7 days (see `bypass`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Avg, Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, Sum
 
-from heedful.analytics import sequences
-from heedful.conversations.models import Status
-
-WINDOW = timedelta(days=7)
-
-
-def volume(conversations) -> list[dict]:
-    rows = (conversations.annotate(day=TruncDate("created_at")).values("day", "channel__provider")
-            .annotate(conversations=Count("id"), messages=Sum("messages_count")).order_by("day", "channel__provider"))
-    return [{"day": r["day"].isoformat(), "channel": r["channel__provider"], "conversations": r["conversations"],
-             "messages": r["messages"] or 0} for r in rows]
+from heedful.analytics.models import (
+    COUNTERS,
+    Bypass,
+    Kind,
+    ReportingEvent,
+    ResponseTimeRollup,
+    Rollup,
+)
+from heedful.analytics.rollups import ALL_AGENTS
 
 
-def resolution(conversations) -> list[dict]:
-    resolved = Q(status=Status.RESOLVED)
-    rows = conversations.values("channel__provider").annotate(
-        conversations=Count("id"),
-        resolved=Count("id", filter=resolved),
-        first_contact=Count("id", filter=resolved & Q(replies_count__lte=1, reopened_count=0)),
-        reopened=Count("id", filter=Q(reopened_count__gt=0)),
-        customer_messages=Sum(F("messages_count") - F("replies_count"), filter=resolved),
-        first_response_avg=Avg(F("first_response_at") - F("created_at"), filter=Q(first_response_at__isnull=False)),
-    ).order_by("channel__provider")
-    out = []
+@dataclass(frozen=True)
+class Filters:
+    since: datetime
+    until: datetime
+    channel: str = ""  # a provider name, or a channel id
+    team: int | None = None
+    label: str = ""
+    teams: tuple[int, ...] | None = None  # the reader's scope: None = every team
+
+
+def _dims(f: Filters, *, day="day", provider="provider", channel_id="channel_id", team="team_id") -> Q:
+    q = Q()
+    if day == "day":
+        q &= Q(day__gte=f.since.date(), day__lte=f.until.date())
+    else:
+        q &= Q(**{f"{day}__gte": f.since, f"{day}__lt": f.until})
+    if f.channel:
+        q &= Q(**{channel_id: int(f.channel)}) if f.channel.isdigit() else Q(**{provider: f.channel})
+    if f.team is not None:
+        q &= Q(**{team: f.team})
+    if f.teams is not None:
+        q &= Q(**{f"{team}__in": list(f.teams)})
+    return q
+
+
+def _rollups(f: Filters, model=Rollup):
+    return model.objects.filter(_dims(f), label=f.label)
+
+
+def _sums(f: Filters, by: tuple[str, ...]) -> list[dict]:
+    agents = Q(agent_id__gte=0) if "agent_id" in by else Q(agent_id=ALL_AGENTS)
+    return list(_rollups(f).filter(agents).values(*by).annotate(**{c: Sum(c) for c in COUNTERS}).order_by(*by))
+
+
+def _ratio(a, b, digits: int = 4) -> float | None:
+    return round(a / b, digits) if b else None
+
+
+def _medians(f: Filters, by: str) -> dict:
+    """Lower median of the first-response histogram per `by` value (bucket lower bounds)."""
+    counts: dict = defaultdict(list)
+    rows = (_rollups(f, ResponseTimeRollup).values(by, "bucket").annotate(n=Sum("count")).order_by(by, "bucket"))
     for r in rows:
-        n, done = r["conversations"], r["resolved"]
-        avg = r["first_response_avg"]
+        counts[r[by]].append((r["bucket"], r["n"]))
+    out = {}
+    for key, buckets in counts.items():
+        total = sum(n for _, n in buckets)
+        target, seen = (total - 1) // 2, 0
+        for b, n in buckets:
+            seen += n
+            if seen > target:
+                out[key] = b
+                break
+    return out
+
+
+def resolution(f: Filters) -> list[dict]:
+    medians = _medians(f, "provider")
+    out = []
+    for r in _sums(f, ("provider",)):
+        done = r["resolved"]
         out.append({
-            "channel": r["channel__provider"], "conversations": n, "resolved": done,
-            "resolution_rate": _ratio(done, n), "first_contact_resolution": _ratio(r["first_contact"], done),
-            "reopen_rate": _ratio(r["reopened"], n),
-            "contacts_per_resolution": _ratio(r["customer_messages"] or 0, done),
-            "first_response_avg_seconds": round(avg.total_seconds(), 1) if avg is not None else None,
+            "channel": r["provider"], "conversations": r["opened"], "resolved": done,
+            "fcr_rate": _ratio(done - r["not_fcr"], done), "one_touch_rate": _ratio(r["one_touch"], done),
+            "reopen_rate": _ratio(r["reopened"], done),
+            "contacts_per_resolution": _ratio(r["resolved_contacts"], done),
+            "first_response_median_seconds": medians.get(r["provider"]),
+            "first_response_mean_seconds": _ratio(r["first_response_seconds"], r["first_responses"], 1),
+            "first_responses": r["first_responses"],
+            "value_demand": r["opened"] - r["failure_demand"], "failure_demand": r["failure_demand"],
         })
     return out
 
 
-def repeat_contacts(conversations, since) -> list[dict]:
-    rows = sequences.repeat_counts(conversations, since, WINDOW)
-    return [{"channel": p, "conversations": n, "repeat_contacts": int(r or 0), "repeat_rate": _ratio(int(r or 0), n)}
-            for p, n, r in rows]
+def repeat_contacts(f: Filters) -> list[dict]:
+    return [{"channel": r["provider"], "conversations": r["opened"],
+             "repeat_72h": r["repeat_72h"], "repeat_7d": r["repeat_7d"], "repeat_30d": r["repeat_30d"],
+             "repeat_rate_72h": _ratio(r["repeat_72h"], r["opened"]),
+             "repeat_rate_7d": _ratio(r["repeat_7d"], r["opened"]),
+             "repeat_rate_30d": _ratio(r["repeat_30d"], r["opened"])} for r in _sums(f, ("provider",))]
 
 
-def channel_bypass(conversations, since) -> list[dict]:
-    public_total = dict(conversations.filter(created_at__gte=since, public=True)
-                        .values_list("channel__provider").annotate(n=Count("id")))
-    return [{"from_channel": a, "to_channel": b, "customers": n, "share_of_public": _ratio(n, public_total.get(b, 0))}
-            for a, b, n in sequences.bypass_counts(conversations, since, WINDOW)]
+def demand(f: Filters) -> list[dict]:
+    return [{"channel": r["provider"], "value_demand": r["opened"] - r["failure_demand"],
+             "failure_demand": r["failure_demand"], "failure_share": _ratio(r["failure_demand"], r["opened"])}
+            for r in _sums(f, ("provider",))]
 
 
-def _ratio(a, b) -> float | None:
-    return round(a / b, 4) if b else None
+def volume(f: Filters) -> list[dict]:
+    return [{"day": r["day"].isoformat(), "channel": r["provider"], "conversations": r["opened"],
+             "messages_in": r["messages_in"], "messages_out": r["messages_out"], "resolved": r["resolved"]}
+            for r in _sums(f, ("day", "provider"))]
+
+
+def trend(f: Filters) -> list[dict]:
+    return [{"day": r["day"].isoformat(), "conversations": r["opened"], "resolved": r["resolved"],
+             "fcr_rate": _ratio(r["resolved"] - r["not_fcr"], r["resolved"]),
+             "repeat_rate_7d": _ratio(r["repeat_7d"], r["opened"])} for r in _sums(f, ("day",))]
+
+
+def sentiment(f: Filters) -> list[dict]:
+    rows = []
+    for r in _sums(f, ("provider",)):
+        n = r["sentiment_n"]
+        start, end = _ratio(r["sentiment_start_sum"], n), _ratio(r["sentiment_end_sum"], n)
+        rows.append({"channel": r["provider"], "conversations": n, "start_mean": start, "end_mean": end,
+                     "change": round(end - start, 4) if n else None})
+    return rows
+
+
+def agents(f: Filters) -> list[dict]:
+    rows = [r for r in _sums(f, ("agent_id",)) if r["agent_id"]]
+    names = dict(get_user_model().objects.filter(pk__in=[r["agent_id"] for r in rows]).values_list("pk", "username"))
+    return [{"agent": names.get(r["agent_id"], f"#{r['agent_id']}"), "messages_out": r["messages_out"],
+             "first_responses": r["first_responses"], "resolved": r["resolved"],
+             "fcr_rate": _ratio(r["resolved"] - r["not_fcr"], r["resolved"])} for r in rows]
+
+
+def channel_bypass(f: Filters) -> list[dict]:
+    qs = Bypass.objects.filter(_dims(f, day="at", provider="to_channel"))
+    rows = (qs.values("from_channel", "to_channel")
+            .annotate(customers=Count("contact_id", distinct=True), conversations=Count("id"))
+            .order_by("from_channel", "to_channel"))
+    return [{"from_channel": r["from_channel"], "to_channel": r["to_channel"], "customers": r["customers"],
+             "conversations": r["conversations"]} for r in rows]
+
+
+def bypass_examples(f: Filters, limit: int = 10) -> list[dict]:
+    """The newest bypass conversations behind the flows, to open one from the dashboard."""
+    rows = (Bypass.objects.filter(_dims(f, day="at", provider="to_channel")).order_by("-at")
+            .values("conversation_id", "from_conversation_id", "from_channel", "to_channel", "at")[:limit])
+    return list(rows)
+
+
+def _events(f: Filters, kind: str):
+    return ReportingEvent.objects.filter(_dims(f, day="at"), kind=kind)
+
+
+def why_channel(f: Filters) -> list[dict]:
+    rows = (_events(f, Kind.SURVEY_ANSWERED).exclude(detail="").values("provider", "detail")
+            .annotate(answers=Count("id")).order_by("provider", "-answers", "detail"))
+    return [{"channel": r["provider"], "why": r["detail"], "answers": r["answers"]} for r in rows]
+
+
+def csat(f: Filters) -> list[dict]:
+    by: dict[str, dict[int, int]] = defaultdict(lambda: dict.fromkeys(range(1, 6), 0))
+    rows = (_events(f, Kind.SURVEY_ANSWERED).filter(value__isnull=False).values("provider", "value")
+            .annotate(n=Count("id")).order_by("provider"))
+    for r in rows:
+        by[r["provider"]][int(r["value"])] = r["n"]
+    out = []
+    for provider, dist in sorted(by.items()):
+        n = sum(dist.values())
+        out.append({"channel": provider, "answers": n, "mean": _ratio(sum(k * v for k, v in dist.items()), n, 2),
+                    "distribution": {str(k): v for k, v in dist.items()}})
+    return out
+
+
+def deflection(f: Filters) -> list[dict]:
+    """Deflections recorded as reporting events, else read from the knowledge app's own table
+    when it has one (`knowledge.Deflection` with `created_at`); no source: no rows."""
+    rows = (_events(f, Kind.DEFLECTED).values("provider", "detail").annotate(deflections=Count("id"))
+            .order_by("provider", "detail"))
+    out = [{"channel": r["provider"], "source": r["detail"], "deflections": r["deflections"]} for r in rows]
+    if out or not apps.is_installed("heedful.knowledge"):
+        return out
+    try:
+        model = apps.get_model("knowledge", "Deflection")
+    except LookupError:
+        return out
+    n = model.objects.filter(created_at__gte=f.since, created_at__lt=f.until).count()
+    return [{"channel": "", "source": "knowledge", "deflections": n}] if n else []
 
 
 REPORTS = {
-    "volume": lambda qs, since: volume(qs.filter(created_at__gte=since)),
-    "resolution": lambda qs, since: resolution(qs.filter(created_at__gte=since)),
+    "resolution": resolution,
     "repeat-contacts": repeat_contacts,
     "channel-bypass": channel_bypass,
+    "why-channel": why_channel,
+    "csat": csat,
+    "sentiment": sentiment,
+    "deflection": deflection,
+    "demand": demand,
+    "volume": volume,
+    "trend": trend,
+    "agents": agents,
 }

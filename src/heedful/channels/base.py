@@ -276,6 +276,12 @@ class BaseProvider:
         """Deliver one outbound message, or raise a SendError subclass."""
         raise NotImplementedError
 
+    # -- setup -----------------------------------------------------------------------------
+    def embed_snippet(self, channel, base_url: str) -> str | None:
+        """HTML a brand pastes into its own site to connect this channel (the web chat
+        `<script>` tag), given Heedful's public base URL; None for a channel without one."""
+        return None
+
 
 def body_digest(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()

@@ -4,6 +4,7 @@ Embedded default: SQLite under ./var and jobs run in-process. Production: set DA
 PostgreSQL, REDIS_URL, and HEEDFUL_JOBS=celery, then run Celery workers beside the web processes.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
     "heedful.core",
     "heedful.accounts",
     "heedful.contacts",
@@ -61,11 +63,16 @@ INSTALLED_APPS = [
     "heedful.insights",
     "heedful.routing",
     "heedful.realtime",
+    "heedful.feedback",
     "heedful.analytics",
     "heedful.web",
+    "heedful.widget",
     "heedful.privacy",
     "heedful.demo",
     "heedful.audit",
+    "heedful.community",
+    "heedful.community_desk",
+    "heedful.knowledge",
 ]
 # Provider packages register themselves with the channel registry when imported.
 HEEDFUL_PROVIDERS = [
@@ -77,6 +84,8 @@ HEEDFUL_PROVIDERS = [
         "heedful.channels.providers.meta,"
         "heedful.channels.providers.whatsapp,"
         "heedful.channels.providers.twilio,"
+        "heedful.channels.providers.webchat,"
+        "heedful.channels.providers.community,"
         "heedful.channels.providers.api",
     ).split(",")
     if p
@@ -148,7 +157,7 @@ CELERY_DB_REUSE_MAX = int(os.environ.get("HEEDFUL_CELERY_DB_REUSE_MAX", 1000))
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
-if CELERY_BROKER_URL.startswith("redis://"):
+if CELERY_BROKER_URL.startswith("redis://"):  # rediss:// keeps kombu's own (it sets up TLS)
     CELERY_BROKER_TRANSPORT = "heedful.config.broker:Transport"
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("HEEDFUL_BROKER_VISIBILITY_TIMEOUT", 3600)),
@@ -167,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
     "poll-mailboxes": {"task": "heedful.ingestion.poll_mailboxes", "schedule": 30.0},
     "purge-retention": {"task": "heedful.privacy.purge_retention", "schedule": 24 * 3600.0},
     "wake-snoozed": {"task": "heedful.conversations.wake_snoozed", "schedule": 60.0},
+    "escalate-community": {"task": "heedful.community_desk.escalate_due", "schedule": 30.0},
+    "analytics-catch-up": {"task": "heedful.analytics.catch_up", "schedule": 60.0},
+    "routing-sweep": {"task": "heedful.routing.sweep", "schedule": 30.0},
+    "embed-articles": {"task": "heedful.knowledge.embed_missing", "schedule": 300.0},
+    "settle-deflections": {"task": "heedful.knowledge.settle_deflections", "schedule": 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -216,6 +230,16 @@ HEEDFUL_INGEST_JOB_WAIT_MS = float(os.environ.get("HEEDFUL_INGEST_JOB_WAIT_MS", 
 # A pending event older than this is picked up by the sweeper (a worker died holding it).
 HEEDFUL_INGEST_STALE_SECONDS = float(os.environ.get("HEEDFUL_INGEST_STALE_SECONDS", 30))
 HEEDFUL_OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_OUTBOUND_MAX_ATTEMPTS", 6))
+# Routing (routing/conf.py has the defaults): priority weights and bands as JSON objects that
+# override single entries, e.g. HEEDFUL_PRIORITY_WEIGHTS='{"angry": 3}'.
+HEEDFUL_PRIORITY_WEIGHTS = json.loads(os.environ.get("HEEDFUL_PRIORITY_WEIGHTS") or "{}")
+HEEDFUL_PRIORITY_BANDS = json.loads(os.environ.get("HEEDFUL_PRIORITY_BANDS") or "{}")
+HEEDFUL_REPEAT_CONTACT_DAYS = int(os.environ.get("HEEDFUL_REPEAT_CONTACT_DAYS", 7))
+HEEDFUL_VIP_HANDLES = [h for h in os.environ.get("HEEDFUL_VIP_HANDLES", "").split(",") if h.strip()]
+HEEDFUL_SLA_NEAR_BREACH_FRACTION = float(os.environ.get("HEEDFUL_SLA_NEAR_BREACH_FRACTION", 0.2))
+HEEDFUL_VIRALITY_K = float(os.environ.get("HEEDFUL_VIRALITY_K", 2.0))
+HEEDFUL_AUTOMATION_MAX_HOPS = int(os.environ.get("HEEDFUL_AUTOMATION_MAX_HOPS", 10))
+HEEDFUL_WEBHOOK_ALLOW_PRIVATE = env_bool("HEEDFUL_WEBHOOK_ALLOW_PRIVATE", False)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = HEEDFUL_MAX_WEBHOOK_BYTES
 

@@ -13,5 +13,8 @@ urlpatterns = [
     path("api/v1/channels/<int:channel_id>/messages", webhook, {"family": "api"}, name="api-channel-inbound"),
     path("api/v1/", api.urls),
     path("hooks/<str:family>/<int:channel_id>", webhook, name="webhook"),
+    path("help/", include("heedful.knowledge.urls")),
+    path("community/", include("heedful.community.urls")),  # the public forum
+    path("", include("heedful.widget.urls")),  # /widget.js and the visitor API /widget/v1/
     path("", include("heedful.web.urls")),
 ]

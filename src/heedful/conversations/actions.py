@@ -44,7 +44,7 @@ def append_message(conversation: Conversation, **fields) -> Message:
             updates["status"] = Status.OPEN
             updates["resolved_at"] = None
             updates["reopened_count"] = F("reopened_count") + 1
-    elif message.direction == Direction.OUT:
+    elif message.direction == Direction.OUT and not message.automated:  # a survey is no answer
         updates["replies_count"] = F("replies_count") + 1
         if conversation.first_response_at is None:
             updates["first_response_at"] = at

@@ -15,3 +15,18 @@ CONTACT_UNMERGED = "contact.unmerged"
 CONTACT_ERASED = "contact.erased"
 INBOUND_FAILED = "inbound.failed"
 CHANNEL_NEEDS_REAUTH = "channel.needs_reauth"
+# community forum (community/actions.py)
+COMMUNITY_CATEGORY_CREATED = "community.category_created"
+COMMUNITY_TOPIC_CREATED = "community.topic_created"
+COMMUNITY_POST_CREATED = "community.post_created"
+COMMUNITY_POST_APPROVED = "community.post_approved"
+COMMUNITY_TOPIC_SOLVED = "community.topic_solved"
+COMMUNITY_STAFF_REQUESTED = "community.staff_requested"
+SURVEY_SENT = "survey.sent"
+SURVEY_ANSWERED = "survey.answered"
+# Self-service answered a question no agent had to: payload deflection_id, at, provider, channel_id
+DEFLECTION_RECORDED = "deflection.recorded"
+# routing (routing/notify.py): payload conversation_id (or channel_id), detail
+SLA_NEAR_BREACH = "sla.near_breach"
+SLA_BREACHED = "sla.breached"
+VIRALITY_ALERT = "virality.alert"

@@ -114,17 +114,19 @@ def _channel_messages(channel, items: list[tuple[int, InboundMessage]], outcomes
     identified = identify(items)
     batch = bulk.ConversationBatch()
     threads = Threads(channel, identified, batch)
+    router = triage.Router(channel, identified, threads.by_id)  # routing's reads, once per batch
     stored = []
     for event_id, msg, identity in identified:
         conversation = threads.thread(identity, msg, outcomes[event_id])
         if conversation is None:
             continue
         enriched = enrich(msg)
-        route(conversation, identity, msg, enriched["sentiment"])
+        route(router, conversation, identity, msg, enriched["sentiment"])
         outcomes[event_id].created.append(batch.append(
             conversation, msg.attachments, **message_fields(event_id, identity, msg, enriched)))
         stored.append((identity, msg))
     batch.flush(attachment_store.save_all)
+    router.flush()  # routing's rows for the batch, now that new conversations have ids
     linking.after_messages(channel, stored)  # join the handles messages reveal
     notify(batch)
 
@@ -249,9 +251,11 @@ def enrich(msg: InboundMessage) -> dict:
     return {"display_text": display, "sentiment": polarity(display) if msg.direction == "in" else None}
 
 
-def route(conversation: Conversation, identity, msg: InboundMessage, sentiment: float | None) -> None:
-    """Priority and sort score by routing's rules (in memory; written with the batch)."""
-    triage.prioritise(conversation, identity, msg, sentiment)
+def route(router: triage.Router, conversation: Conversation, identity, msg: InboundMessage,
+          sentiment: float | None) -> None:
+    """Priority score with its reasons and SLA timers by routing's rules (in memory; the score
+    is written with the batch, routing's own rows by `router.flush()`)."""
+    router.route(conversation, identity, msg, sentiment)
 
 
 def message_fields(event_id: int, identity, msg: InboundMessage, enriched: dict) -> dict:

@@ -59,8 +59,10 @@ def reply_payload(conversation: Conversation, *, private: bool = False) -> dict:
 
 
 def reply(user, conversation: Conversation, text: str, *, html: str = "", private: bool = False,
-          attachments: list | None = None) -> Message:
-    """Queue an agent reply on the conversation's channel. Sending happens after commit."""
+          attachments: list | None = None, automated: bool = False) -> Message:
+    """Queue an agent reply on the conversation's channel. Sending happens after commit.
+
+    `automated`: sent by Heedful itself (a survey), not an answer: no reply or response counted."""
     text = (text or "").strip()
     if not text and not attachments:
         raise ValidationError("a reply needs text or an attachment")
@@ -77,7 +79,7 @@ def reply(user, conversation: Conversation, text: str, *, html: str = "", privat
             author_name=(user.get_full_name() or user.get_username()) if user else "",
             text=text, display_text=text, html=html, subject=conversation.subject, public=public,
             sent_at=now(), delivery_status=Delivery.QUEUED,
-            reply_to_provider_id=payload["reply_to_id"],
+            reply_to_provider_id=payload["reply_to_id"], automated=automated,
         )
         queue(message, payload, attachments or [])
     return message

@@ -24,3 +24,9 @@ def typing(user, conversation) -> bool:
     publish(topics.conversation(conversation.pk),
             {"type": "typing", "conversation": conversation.pk, "user": user.pk, "name": display_name(user)})
     return True
+
+
+def announce(user, status: str) -> None:
+    """Tell the workspace an agent's presence changed (online / away / offline), so inboxes
+    and supervisors' views show who can take work. The caller stored the status."""
+    publish(topics.INBOX, {"type": "presence", "user": user.pk, "name": display_name(user), "status": status})

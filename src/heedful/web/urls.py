@@ -1,6 +1,9 @@
 from django.urls import include, path
 
 from heedful.web.views import attachments, auth, commands, contacts, conversation, home, inbox
+from heedful.web.views import knowledge as knowledge_views
+from heedful.web.views import reports as report_views
+from heedful.web.views import survey as survey_views
 
 conversation_commands = [
     ("reply", commands.reply),
@@ -34,6 +37,11 @@ urlpatterns = [
          name="conversation-message"),
     path("conversations/<int:conversation_id>/messages/<int:message_id>/retry/", commands.retry_delivery,
          name="conversation-message-retry"),
+    path("conversations/<int:conversation_id>/messages/<int:message_id>/article/",
+         knowledge_views.draft_from_message, name="conversation-message-article"),
+    path("knowledge/drafts/new/", knowledge_views.draft_new, name="knowledge-draft-new"),
+    path("conversations/<int:conversation_id>/articles/", knowledge_views.suggested_articles,
+         name="conversation-articles"),
     path("conversations/<int:conversation_id>/notes/<int:note_id>/", conversation.note_partial,
          name="conversation-note"),
     *[path(f"conversations/<int:conversation_id>/{name}/", view, name=f"conversation-{name}")
@@ -48,4 +56,7 @@ urlpatterns = [
     path("contacts/suggestions/<int:suggestion_id>/dismiss/", contacts.dismiss_suggestion,
          name="contact-suggestion-dismiss"),
     path("realtime/", include("heedful.realtime.urls")),
+    path("reports/", report_views.dashboard, name="reports"),
+    path("reports/<slug:name>.<str:fmt>", report_views.export, name="report-export"),
+    path("s/<str:token>", survey_views.survey_page, name="survey"),
 ]

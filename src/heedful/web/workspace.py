@@ -22,15 +22,12 @@ def agents(user):
 
 
 def pickers(user, conversation: Conversation) -> dict:
-    """The assignee and team choices: what this user may assign, and the current assignee and
-    team (already on the conversation the user reads) so the pickers can show them."""
+    """The assignee and team choices: what this user may assign, and the current assignee
+    (already on the conversation the user reads) so the picker can show it."""
     people = list(agents(user)[:300])
     if conversation.assignee_id and conversation.assignee_id not in {p.pk for p in people}:
         people.insert(0, conversation.assignee)
-    teams = list(assignable_teams(user).order_by("name"))
-    if conversation.team_id and conversation.team_id not in {t.pk for t in teams}:
-        teams.insert(0, conversation.team)
-    return {"agents": people, "teams": teams}
+    return {"agents": people, "teams": assignable_teams(user).order_by("name")}
 
 
 def awaiting(conversation: Conversation) -> bool:

@@ -153,3 +153,20 @@ def test_head_1000_rows_replay(live_server, api, brand_channel):
     output = replay(live_server, brand_channel, path, "--concurrency", parallel_senders())
     assert "sent 1000, accepted 1000 (duplicates 0), failed 0" in output
     assert_replayed(api, path)
+
+
+def test_a_broken_record_is_skipped_and_reported(live_server, api, brand_channel, tmp_path):
+    from tests.providers.twitter.test_twcs_reader import BROKEN
+
+    path = tmp_path / "broken.csv"
+    path.write_bytes(BROKEN.encode())
+    err = StringIO()
+    out = StringIO()
+    call_command("replay_twcs", str(path), "--channel", str(brand_channel.pk), "--url", live_server.url,
+                 stdout=out, stderr=err)
+    assert "sent 3, accepted 3" in out.getvalue()
+    assert "2 malformed record(s) skipped (lines 4, 5)" in out.getvalue()
+    assert "skipped line 4:" in err.getvalue()
+    with pytest.raises(CommandError, match="row 4"):
+        call_command("replay_twcs", str(path), "--channel", str(brand_channel.pk), "--url", live_server.url,
+                     "--strict", stdout=StringIO())

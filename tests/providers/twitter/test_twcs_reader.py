@@ -120,3 +120,26 @@ def test_payloads_parse_back_to_the_same_tweets():
     long = twcs.payload(by_id["5"], by_id, ACCOUNT)["tweet_create_events"][0]
     assert long["truncated"] is True and len(long["text"]) == 140
     assert long["in_reply_to_user_id_str"] == "501"
+
+
+BROKEN = (
+    ",tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"  # index column
+    '0,1.0,501,True,Tue Oct 31 22:10:47 +0000 2017,"@Brand my parcel",2,\n'
+    "1,2.0,Brand,False,Tue Oct 31 22:11:47 +0000 2017,@501 sorry\r about that,,1.0\n"  # bare CR, unquoted
+    "2,3,502,True,not a date,hello,,\n"  # malformed: no time
+    "3,4,503,True\n"  # malformed: too few fields
+    '4,5,504,True,Tue Oct 31 22:12:47 +0000 2017,"still here",,\n'
+)
+
+
+def test_malformed_records_are_skipped_with_their_line(tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(BROKEN.encode())
+    skipped: list[twcs.Skipped] = []
+    tweets = twcs.read(path, skipped=skipped)
+    assert [(t.tweet_id, t.text, t.in_response_to) for t in tweets] == [
+        ("1", "@Brand my parcel", ""), ("2", "@501 sorry  about that", "1"), ("5", "still here", "")]
+    assert [s.line for s in skipped] == [4, 5]
+    assert "created_at" in skipped[0].reason and "fields" in skipped[1].reason
+    with pytest.raises(ValueError, match="row 4"):
+        twcs.read(path)  # strict: the first malformed record stops the read

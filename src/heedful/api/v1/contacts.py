@@ -15,6 +15,7 @@ from heedful.accounts.access import (
 )
 from heedful.api.v1 import serializers
 from heedful.api.v1.errors import answers
+from heedful.api.v1.fields import NonBlank
 from heedful.api.v1.pagination import paginate
 from heedful.contacts import actions, linking, merging, selectors
 from heedful.core.errors import PermissionDenied
@@ -36,7 +37,7 @@ class MergeIn(Schema):
 
 
 class NoteIn(Schema):
-    text: str
+    text: NonBlank
 
 
 def _summary(contact) -> dict | None:

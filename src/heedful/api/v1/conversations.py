@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from ninja import Router, Schema, Status
 
 from heedful.accounts.access import (
@@ -14,10 +15,11 @@ from heedful.accounts.access import (
 )
 from heedful.api.v1 import serializers
 from heedful.api.v1.errors import answers
+from heedful.api.v1.fields import NonBlank
 from heedful.api.v1.pagination import paginate
 from heedful.conversations import actions
 from heedful.conversations.search import search_conversations
-from heedful.core.errors import NotFound
+from heedful.core.errors import InvalidFields, NotFound
 from heedful.outbound import replies
 
 router = Router(tags=["conversations"])
@@ -30,7 +32,7 @@ class ReplyIn(Schema):
 
 
 class NoteIn(Schema):
-    text: str
+    text: NonBlank
 
 
 class AssignIn(Schema):
@@ -38,9 +40,27 @@ class AssignIn(Schema):
     team: int | None = None
 
 
+# Every query parameter the list understands: any other is a 422, never silently ignored.
+LIST_PARAMS = {"status", "channel", "team", "assignee", "contact", "public", "q", "label", "ordering",
+               "page", "page_size"}
+ORDERINGS = {
+    "recent": ("-priority", "-last_activity_at", "-id"),
+    # routing's priority score, highest first; equal scores oldest first
+    "priority": (Coalesce("routing__score", "score").desc(), "created_at", "id"),
+}
+
+
 def _filtered(request):
-    qs = conversations_for(request.auth)
+    qs = conversations_for(request.auth).select_related("routing").prefetch_related("labels")
     params = request.GET
+    unknown = sorted(set(params) - LIST_PARAMS)
+    if unknown:
+        raise InvalidFields(f"unknown filter parameter: {', '.join(unknown)} (known: {', '.join(sorted(LIST_PARAMS))})")
+    ordering = params.get("ordering") or "recent"
+    if ordering not in ORDERINGS:
+        raise InvalidFields(f"ordering is one of {', '.join(ORDERINGS)}")
+    if params.get("label"):
+        qs = qs.filter(labels__name__iexact=params["label"])
     if params.get("status"):
         qs = qs.filter(status=params["status"])
     if params.get("channel"):
@@ -55,7 +75,7 @@ def _filtered(request):
         qs = qs.filter(public=params["public"] == "true")
     if params.get("q"):
         qs = search_conversations(qs, params["q"])
-    return qs.order_by("-priority", "-last_activity_at", "-id")
+    return qs.order_by(*ORDERINGS[ordering])
 
 
 @router.get("/conversations")

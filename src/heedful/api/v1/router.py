@@ -22,14 +22,18 @@ install_error_handlers(api)
 from heedful.api.v1 import (  # noqa: E402
     audit,
     channels,
+    community,
     contacts,
     conversations,
     events,
+    knowledge,
     messages,
     reports,
+    routing,
     teams,
 )
 
-for module in (channels, conversations, messages, contacts, events, reports, teams, audit):
+for module in (channels, conversations, messages, contacts, events, reports, teams, audit, knowledge,
+               community, routing):
     api.add_router("", module.router)
 document_errors(api)

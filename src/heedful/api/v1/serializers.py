@@ -8,9 +8,13 @@ def iso(value):
 
 
 def channel(c) -> dict:
-    return {"id": c.pk, "provider": c.provider, "name": c.name, "settings": c.settings,
+    data = {"id": c.pk, "provider": c.provider, "name": c.name, "settings": c.settings,
             "team": c.team_id, "status": c.status, "status_detail": c.status_detail,
             "webhook_path": f"/hooks/{_family(c.provider)}/{c.pk}"}
+    embed = _embed(c)
+    if embed is not None:
+        data["embed"] = embed
+    return data
 
 
 def _family(provider: str) -> str:
@@ -19,12 +23,38 @@ def _family(provider: str) -> str:
     return registry.get(provider).family
 
 
+def _embed(c) -> str | None:
+    """The provider's snippet for the brand's site (web chat's script tag), if it has one."""
+    from django.conf import settings
+
+    from heedful.channels import registry
+
+    return registry.get(c.provider).embed_snippet(c, settings.HEEDFUL_BASE_URL)
+
+
 def conversation(c) -> dict:
     return {"id": c.pk, "channel": c.channel_id, "contact": c.contact_id, "status": c.status,
-            "priority": c.priority, "score": c.score, "public": c.public, "assignee": c.assignee_id,
+            "priority": c.priority, "public": c.public, "assignee": c.assignee_id,
             "team": c.team_id, "subject": c.subject, "preview": c.preview, "sentiment": c.sentiment,
             "messages_count": c.messages_count, "created_at": iso(c.created_at),
-            "last_activity_at": iso(c.last_activity_at), "resolved_at": iso(c.resolved_at)}
+            "last_activity_at": iso(c.last_activity_at), "resolved_at": iso(c.resolved_at),
+            "bypass": _bypass(c), **_routing(c)}
+
+
+def _routing(c) -> dict:
+    """priority_score, priority_reasons, labels, sla (routing's explanation of the order)."""
+    from heedful.routing import explain
+
+    return explain.fields(c)
+
+
+def _bypass(c):
+    """{"from_conversation", "from_channel"} or None; a list may preload `c.bypass_info`."""
+    if hasattr(c, "bypass_info"):
+        return c.bypass_info
+    from heedful.analytics import bypass
+
+    return bypass.of(c.pk)
 
 
 def attachment(a) -> dict:

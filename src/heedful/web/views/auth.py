@@ -42,10 +42,13 @@ def throttled(view):
             throttle.check("login", account=username, ip=ip)
         except throttle.TooManyAttempts as exc:
             return _locked_out(exc)
+        already_in = request.user.is_authenticated
         response = view(request, *args, **kwargs)
-        if getattr(request, "user", None) is not None and request.user.is_authenticated \
-                and response.status_code in (301, 302, 303):
-            throttle.succeeded("login", account=username)
+        if request.user.is_authenticated:
+            # Only a login made by this request, as this username, clears its count: a session
+            # that was already logged in is redirected without any password being checked.
+            if not already_in and request.user.get_username().lower() == username.strip().lower():
+                throttle.succeeded("login", account=username)
         else:
             throttle.failed("login", account=username, ip=ip)
         return response

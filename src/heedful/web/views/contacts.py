@@ -13,8 +13,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from heedful.accounts.access import access_contact, access_suggestion, conversations_for
+from heedful.analytics.access import rollup_teams
 from heedful.contacts import actions, linking, merging, selectors
 from heedful.conversations.models import Note
+from heedful.core.errors import PermissionDenied
+from heedful.feedback import actions as feedback
 from heedful.web import contact_queries
 from heedful.web.views.helpers import command_view, page_view
 
@@ -50,7 +53,17 @@ def contact_page(request, contact_id: int):
         "conversation_notes": conversation_notes,
         "suggestions": contact_queries.suggestions(request.user, contact)[:20],
         "merges": selectors.merges(contact)[:20],
+        "survey_answers": _survey_answers(request.user, contact),
     })
+
+
+def _survey_answers(user, contact) -> list:
+    """Answers are for those who read reports; the handling agent does not see them by default."""
+    try:
+        rollup_teams(user)
+    except PermissionDenied:
+        return []
+    return feedback.answers_for_contact(contact.pk)
 
 
 @command_view

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404, render
 
 from heedful.accounts.access import access_conversation
+from heedful.analytics import bypass
 from heedful.conversations.models import Message, Note
 from heedful.outbound import replies
 from heedful.web import timeline, workspace
@@ -23,6 +24,7 @@ def conversation_page(request, conversation_id: int):
         "thread": timeline.thread_page(conversation, before=request.GET.get("before", "")),
         "default_acknowledgement": replies.DEFAULT_ACKNOWLEDGEMENT,
         "back_query": InboxFilter.from_query(request.GET).querystring(),
+        "bypass": bypass.of(conversation.pk),
     }
     return render(request, "heedful/conversation/page.html", context)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from heedful.accounts.access import access_conversation, assignable_teams, channels_for
+from heedful.accounts.access import access_conversation, channels_for, member_teams
+from heedful.analytics import bypass
 from heedful.conversations.models import Label, Priority
 from heedful.web import inbox_query, saved_filters
 from heedful.web.inbox_query import InboxFilter
@@ -21,12 +22,13 @@ def inbox(request):
     f = InboxFilter.from_query(request.GET)
     qs = inbox_query.conversations(request.user, f)
     page = inbox_query.page(qs, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    bypass.preload(page.rows)  # the "came from another channel" badge, one query
     context = {"filter": f, "page": page, "paged": bool(request.GET.get("after") or request.GET.get("before"))}
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "inbox-list":
         return render(request, "heedful/inbox/_list.html", context)
     context.update(sidebar_context(request.user, f))
     context.update(
-        channels=visible_channels(request.user), teams=assignable_teams(request.user).order_by("name"),
+        channels=visible_channels(request.user), teams=member_teams(request.user).order_by("name"),
         labels=Label.objects.all()[:200], priorities=Priority.choices, statuses=inbox_query.STATUSES,
     )
     return render(request, "heedful/inbox/page.html", context)
@@ -51,6 +53,7 @@ def row(request, conversation_id: int):
     f = InboxFilter.from_query(request.GET)
     qs = inbox_query.conversations(request.user, f).filter(pk=conversation.pk)
     rows = inbox_query.page(qs, size=1).rows
+    bypass.preload(rows)
     if not rows:
         return HttpResponse("")
     return render(request, "heedful/inbox/_row.html", {"c": rows[0], "filter": f})

@@ -108,7 +108,7 @@ class ApiChannel(BaseProvider):
             attachments=[
                 InboundAttachment(filename=str(a.get("filename", "attachment")),
                                   content_type=str(a.get("content_type", "")), url=str(a.get("url", "")))
-                for a in data.get("attachments", []) if isinstance(a, dict)
+                for a in (data["attachments"] if isinstance(data.get("attachments"), list) else []) if isinstance(a, dict)
             ],
             metadata={"email": sender["email"]} if sender.get("email") else {},
         )

@@ -68,14 +68,41 @@ def _row(row: dict, line: int) -> TwcsTweet:
     )
 
 
-def read(path: str | Path) -> list[TwcsTweet]:
-    # newline="" lets the csv module keep CRLF inside quoted text instead of splitting rows.
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+@dataclass(frozen=True)
+class Skipped:
+    line: int  # where the record starts in the file (1 = the header)
+    reason: str
+
+
+def _lines(handle):
+    """The file's lines with bare carriage returns (a CR not ending a CRLF line) made spaces:
+    real exports carry them unquoted inside a text, where the csv module would end the record."""
+    for line in handle:
+        end = "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
+        yield line[:len(line) - len(end)].replace("\r", " ") + end
+
+
+def read(path: str | Path, *, skipped: list[Skipped] | None = None) -> list[TwcsTweet]:
+    """The tweets of a TWCS file. A malformed record raises ValueError naming its line, unless a
+    `skipped` list is given: then the record is left out, noted there, and reading goes on."""
+    # newline="\n": rows end at LF (CRLF inside quoted text is kept for the csv module).
+    with open(path, newline="\n", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(_lines(handle))
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise ValueError(f"not a TWCS file: missing columns {', '.join(missing)}")
-        return [_row(row, number) for number, row in enumerate(reader, start=2)]
+        tweets, start = [], reader.line_num + 1
+        for row in reader:
+            try:
+                if None in row or any(row.get(c) is None for c in COLUMNS):
+                    raise ValueError(f"row {start}: expected {len(reader.fieldnames)} fields")
+                tweets.append(_row(row, start))
+            except ValueError as exc:
+                if skipped is None:
+                    raise
+                skipped.append(Skipped(start, str(exc).removeprefix(f"row {start}: ")))
+            start = reader.line_num + 1
+        return tweets
 
 
 def chain_roots(tweets: list[TwcsTweet]) -> dict[str, str]:

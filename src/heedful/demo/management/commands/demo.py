@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 
 from heedful.channels.providers.twitter.fake import FakeTwitterAPI
 from heedful.core import jobs
-from heedful.demo import seed, tweets
+from heedful.demo import community, insight, knowledge, seed, tweets
 from heedful.devtools.smtp_sink import SmtpSink
 
 
@@ -35,6 +35,9 @@ class Command(BaseCommand):
             users = seed.ensure_users()
             created = seed.seed_email(seed.ensure_email_channel(options["smtp_port"]), users["agent"])
             twitter = seed.ensure_twitter_channel(x_api.base_url)
+            knowledge.seed_articles(users["agent"])
+            community.seed_community(users["agent"])
+            insight.seed_insight(seed.ensure_email_channel(options["smtp_port"]), twitter, users["agent"])
         finally:
             settings.HEEDFUL_JOBS = mode
         self._welcome(options, created)

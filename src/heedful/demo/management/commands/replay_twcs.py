@@ -37,6 +37,8 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, help="replay only the first N tweets in time order")
         parser.add_argument("--brand", help="replay only the chains this brand (author_id) took part in")
         parser.add_argument("--concurrency", type=int, default=1, help="parallel senders (threads)")
+        parser.add_argument("--strict", action="store_true",
+                            help="stop at the first malformed record (default: skip it and report its line)")
 
     def handle(self, *args, **options):
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per POST drowns the progress
@@ -45,10 +47,13 @@ class Command(BaseCommand):
         user_id = channel.credential("user_id")
         if not secret or not user_id:
             raise CommandError(f"channel {channel.pk} needs consumer_secret and user_id credentials")
+        skipped: list[twcs.Skipped] | None = None if options["strict"] else []
         try:
-            tweets = twcs.read(options["file"])
+            tweets = twcs.read(options["file"], skipped=skipped)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        for record in skipped or []:
+            self.stderr.write(f"  skipped line {record.line}: {record.reason}")
         if options["brand"]:
             tweets = twcs.for_brand(tweets, options["brand"])
         tweets.sort(key=lambda t: t.created_at)
@@ -62,16 +67,19 @@ class Command(BaseCommand):
                           f"with {options['concurrency']} sender(s)")
         started = time.monotonic()
         summary = Replayer(target, concurrency=options["concurrency"], progress=self._progress).run(tweets)
-        self._report(summary, time.monotonic() - started)
+        self._report(summary, time.monotonic() - started, skipped or [])
 
     def _progress(self, summary: Summary, total: int) -> None:
         self.stdout.write(f"  {summary.sent}/{total} sent, {summary.failed} failed")
 
-    def _report(self, summary: Summary, seconds: float) -> None:
+    def _report(self, summary: Summary, seconds: float, skipped: list) -> None:
         for error in summary.errors:
             self.stderr.write(f"  {error}")
         rate = summary.sent / seconds if seconds > 0 else 0.0
         line = f"Done in {seconds:.1f} s ({rate:.0f} tweets/s): {summary.as_line()}"
+        if skipped:
+            line += f"; {len(skipped)} malformed record(s) skipped (lines {', '.join(str(s.line) for s in skipped[:10])}" \
+                    + (" ..." if len(skipped) > 10 else "") + ")"
         if summary.failed:
             raise CommandError(line)
         self.stdout.write(self.style.SUCCESS(line))

@@ -1,0 +1,1 @@
+"""The help centre: articles in categories, revisions, search and self-service suggestions."""

@@ -1,0 +1,439 @@
+/* Heedful web chat widget. Plain, dependency-free JavaScript, no build step.
+ *
+ * Embed: <script src="BASE/widget.js" data-channel="PUBLIC_KEY" async></script>
+ * API:   window.Heedful.open() / close() / toggle() / identify({id, email, name, hash}) / on(event, fn)
+ *        events: "ready", "open", "close", "message" (a message object), "availability".
+ *
+ * Privacy: nothing is stored and no session is asked for until the visitor opens the chat; the
+ * visitor token is written to localStorage only after the first message is sent.
+ * Safety: customer and agent text is only ever set with textContent.
+ */
+(function () {
+  "use strict";
+  if (window.Heedful && window.Heedful.__loaded) { return; }
+
+  var script = document.currentScript || document.querySelector("script[data-channel][src*='widget.js']");
+  if (!script) { return; }
+  var CHANNEL = script.getAttribute("data-channel") || "";
+  var BASE = new URL(script.src, location.href).origin;
+  var STORE = "heedful:" + CHANNEL;
+
+  var TEXT = {
+    en: {title: "Chat with us", open: "Open chat", close: "Close chat", placeholder: "Write a message…",
+         send: "Send", email: "Your email", emailNeeded: "Please leave your email so we can reply.",
+         away: "We're away right now. Leave a message and your email, and we'll answer by email.",
+         closed: "We're closed. We're back {when}. Leave your email and we'll answer by email.",
+         wait: "We usually reply in {wait}.", typing: "{name} is typing…", agent: "Support",
+         unread: "{n} unread", sending: "Sending…", failed: "Not sent. Try again.",
+         minutes: "{n} min", lessMinute: "under a minute", reconnecting: "Reconnecting…"},
+    es: {title: "Chatea con nosotros", open: "Abrir chat", close: "Cerrar chat", placeholder: "Escribe un mensaje…",
+         send: "Enviar", email: "Tu correo", emailNeeded: "Déjanos tu correo para poder responderte.",
+         away: "Ahora no estamos. Deja un mensaje y tu correo y te responderemos por correo.",
+         closed: "Estamos cerrados. Volvemos {when}. Deja tu correo y te responderemos por correo.",
+         wait: "Solemos responder en {wait}.", typing: "{name} está escribiendo…", agent: "Soporte",
+         unread: "{n} sin leer", sending: "Enviando…", failed: "No enviado. Inténtalo de nuevo.",
+         minutes: "{n} min", lessMinute: "menos de un minuto", reconnecting: "Reconectando…"},
+    fr: {title: "Discutez avec nous", open: "Ouvrir le chat", close: "Fermer le chat", placeholder: "Écrivez un message…",
+         send: "Envoyer", email: "Votre e-mail", emailNeeded: "Laissez votre e-mail pour que nous puissions répondre.",
+         away: "Nous sommes absents. Laissez un message et votre e-mail, nous répondrons par e-mail.",
+         closed: "Nous sommes fermés. Retour {when}. Laissez votre e-mail, nous répondrons par e-mail.",
+         wait: "Nous répondons en général en {wait}.", typing: "{name} écrit…", agent: "Support",
+         unread: "{n} non lus", sending: "Envoi…", failed: "Non envoyé. Réessayez.",
+         minutes: "{n} min", lessMinute: "moins d'une minute", reconnecting: "Reconnexion…"},
+    de: {title: "Chatten Sie mit uns", open: "Chat öffnen", close: "Chat schließen", placeholder: "Nachricht schreiben…",
+         send: "Senden", email: "Ihre E-Mail", emailNeeded: "Bitte hinterlassen Sie Ihre E-Mail, damit wir antworten können.",
+         away: "Wir sind gerade nicht da. Hinterlassen Sie Nachricht und E-Mail, wir antworten per E-Mail.",
+         closed: "Wir haben geschlossen und sind {when} zurück. Hinterlassen Sie Ihre E-Mail, wir antworten per E-Mail.",
+         wait: "Wir antworten meist in {wait}.", typing: "{name} schreibt…", agent: "Support",
+         unread: "{n} ungelesen", sending: "Wird gesendet…", failed: "Nicht gesendet. Bitte erneut versuchen.",
+         minutes: "{n} Min.", lessMinute: "unter einer Minute", reconnecting: "Verbindung wird hergestellt…"}
+  };
+  var RTL = /^(ar|he|fa|ur|ps|yi|dv|ckb)\b/i;
+  var langs = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"]);
+  var LANG = "en";
+  for (var li = 0; li < langs.length; li++) {
+    var code = String(langs[li]).slice(0, 2).toLowerCase();
+    if (TEXT[code]) { LANG = code; break; }
+  }
+  var T = TEXT[LANG];
+  var DIR = RTL.test(langs[0] || "") || document.documentElement.dir === "rtl" ? "rtl" : "ltr";
+
+  function t(key, values) {
+    return String(T[key] || TEXT.en[key] || key).replace(/\{(\w+)\}/g, function (_, name) {
+      return values && values[name] != null ? values[name] : "";
+    });
+  }
+
+  var CSS = [
+    ":host{all:initial;--hf-accent:#1f6feb;--hf-bg:#fff;--hf-fg:#1b1f24;--hf-muted:#59636e;--hf-soft:#eef1f4;",
+    "--hf-line:#d6dbe0;font:15px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--hf-fg)}",
+    "@media (prefers-color-scheme:dark){:host{--hf-accent:#4c8dff;--hf-bg:#17191c;--hf-fg:#e8eaed;--hf-muted:#a0a8b2;",
+    "--hf-soft:#25282d;--hf-line:#363a40}}",
+    "*{box-sizing:border-box}",
+    ".launcher{position:fixed;inset-inline-end:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border-radius:50%;",
+    "border:0;background:var(--hf-accent);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}",
+    ".launcher:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible{outline:3px solid var(--hf-accent);outline-offset:2px}",
+    ".badge{position:absolute;top:-4px;inset-inline-end:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;",
+    "background:#d1242f;color:#fff;font-size:12px;line-height:20px;text-align:center}",
+    ".badge[hidden],[hidden]{display:none!important}",
+    ".panel{position:fixed;inset-inline-end:20px;bottom:88px;z-index:2147483000;width:370px;max-width:calc(100vw - 24px);",
+    "height:560px;max-height:calc(100dvh - 110px);display:flex;flex-direction:column;background:var(--hf-bg);",
+    "border:1px solid var(--hf-line);border-radius:14px;box-shadow:0 10px 40px rgba(0,0,0,.25);overflow:hidden}",
+    "header{display:flex;align-items:center;gap:8px;padding:12px 14px;background:var(--hf-accent);color:#fff}",
+    "header h2{flex:1;margin:0;font-size:16px;font-weight:600}",
+    "header button{background:transparent;border:0;color:#fff;font-size:22px;line-height:1;cursor:pointer;padding:2px 6px}",
+    ".status{padding:8px 14px;font-size:13px;color:var(--hf-muted);border-bottom:1px solid var(--hf-line)}",
+    ".status:empty{display:none}",
+    ".log{flex:1;overflow-y:auto;padding:12px 14px;display:flex;flex-direction:column;gap:8px}",
+    ".msg{max-width:85%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;unicode-bidi:plaintext}",
+    ".msg[data-author=visitor]{align-self:flex-end;background:var(--hf-accent);color:#fff}",
+    ".msg[data-author=agent],.greeting{align-self:flex-start;background:var(--hf-soft)}",
+    ".msg .who{display:block;font-size:12px;color:var(--hf-muted);margin-bottom:2px}",
+    ".msg.pending{opacity:.65}.msg.failed{outline:2px solid #d1242f}",
+    ".typing{padding:0 14px 6px;font-size:13px;color:var(--hf-muted);min-height:1em}",
+    "form{display:flex;flex-direction:column;gap:6px;padding:10px;border-top:1px solid var(--hf-line)}",
+    ".row{display:flex;gap:6px}",
+    "textarea,input{flex:1;font:inherit;font-size:16px;color:var(--hf-fg);background:var(--hf-bg);border:1px solid var(--hf-line);",
+    "border-radius:8px;padding:8px}",
+    "textarea{resize:none;height:42px;max-height:120px}",
+    "form button{border:0;border-radius:8px;padding:0 14px;background:var(--hf-accent);color:#fff;font:inherit;cursor:pointer}",
+    ".consent{font-size:12px;color:var(--hf-muted)}",
+    "@media (max-width:480px){.panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}",
+    ".launcher{inset-inline-end:14px;bottom:14px}}",
+    "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}"
+  ].join("");
+
+  // -- state -------------------------------------------------------------------------------
+  var state = {token: null, stored: false, verified: false, channel: null, cursor: 0, open: false,
+               unread: 0, shown: {}, pendingIdentity: null, stream: null, streamGen: 0, retries: 0};
+  var listeners = {};
+  try { state.token = window.localStorage.getItem(STORE); state.stored = !!state.token; } catch (e) { /* storage blocked */ }
+
+  function emit(name, data) {
+    (listeners[name] || []).forEach(function (fn) {
+      try { fn(data); } catch (e) { if (window.console) { console.error(e); } }
+    });
+  }
+
+  // -- DOM ---------------------------------------------------------------------------------
+  var host = document.createElement("div");
+  host.setAttribute("data-heedful-widget", "");
+  var root = host.attachShadow({mode: "open"});
+  var style = document.createElement("style");
+  style.textContent = CSS;
+  root.appendChild(style);
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var k in attrs || {}) { if (Object.prototype.hasOwnProperty.call(attrs, k)) { node.setAttribute(k, attrs[k]); } }
+    if (text != null) { node.textContent = text; }
+    return node;
+  }
+
+  var launcher = el("button", {"class": "launcher", type: "button", "data-heedful": "launcher",
+                               "aria-haspopup": "dialog", "aria-expanded": "false", "aria-label": t("open")});
+  launcher.innerHTML = '<svg width="26" height="26" viewBox="0 0 16 16" aria-hidden="true"><path d="M2 3h12v8H7l-3 3v-3H2z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/></svg>';
+  var badge = el("span", {"class": "badge", hidden: "", "aria-live": "polite"});
+  launcher.appendChild(badge);
+
+  var panel = el("div", {"class": "panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "hf-title",
+                         dir: DIR, lang: LANG, hidden: ""});
+  var header = el("header");
+  var title = el("h2", {id: "hf-title"}, t("title"));
+  var closer = el("button", {type: "button", "aria-label": t("close")}, "×");
+  header.appendChild(title);
+  header.appendChild(closer);
+  var status = el("div", {"class": "status", role: "status", "aria-live": "polite"});
+  var log = el("div", {"class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions"});
+  var typing = el("div", {"class": "typing", "aria-live": "polite"});
+  var form = el("form", {novalidate: ""});
+  var email = el("input", {type: "email", autocomplete: "email", placeholder: t("email"), "aria-label": t("email"),
+                           "data-heedful": "email", hidden: ""});
+  var row = el("div", {"class": "row"});
+  var composer = el("textarea", {"data-heedful": "composer", rows: "1", placeholder: t("placeholder"),
+                                 "aria-label": t("placeholder"), maxlength: "5000", dir: "auto"});
+  var send = el("button", {type: "submit", "data-heedful": "send"}, t("send"));
+  var consent = el("p", {"class": "consent", hidden: ""});
+  row.appendChild(composer);
+  row.appendChild(send);
+  form.appendChild(email);
+  form.appendChild(row);
+  form.appendChild(consent);
+  [header, status, log, typing, form].forEach(function (n) { panel.appendChild(n); });
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  function mount() { (document.body || document.documentElement).appendChild(host); }
+  if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
+
+  // -- HTTP --------------------------------------------------------------------------------
+  function call(method, path, body) {
+    var headers = {"Content-Type": "application/json"};
+    if (state.token) { headers.Authorization = "Bearer " + state.token; }
+    return fetch(BASE + path, {method: method, headers: headers, body: body ? JSON.stringify(body) : undefined,
+                               credentials: "omit", mode: "cors"}).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) { var err = new Error(data.detail || r.status); err.status = r.status; throw err; }
+        return data;
+      });
+    });
+  }
+
+  var session = null;
+  function ensureSession(force) {
+    if (session && !force) { return session; }
+    var body = {channel: CHANNEL};
+    if (state.pendingIdentity) { body.identity = state.pendingIdentity; }
+    session = call("POST", "/widget/v1/sessions", body).catch(function (err) {
+      if (err.status === 401 && body.identity) {  // a wrong hash: carry on as an anonymous visitor
+        state.pendingIdentity = null;
+        return call("POST", "/widget/v1/sessions", {channel: CHANNEL});
+      }
+      if (err.status === 401 && state.token) { forget(); return call("POST", "/widget/v1/sessions", {channel: CHANNEL}); }
+      throw err;
+    }).then(function (data) {
+      var changed = data.token !== state.token;
+      state.token = data.token;
+      state.verified = !!data.verified;
+      state.pendingIdentity = null;
+      state.channel = data.channel;
+      if (state.stored) { remember(); }
+      showChannel();
+      if (changed) { loadHistory(); }
+      return data;
+    });
+    session.catch(function () { session = null; });
+    return session;
+  }
+
+  function remember() {
+    try { window.localStorage.setItem(STORE, state.token); state.stored = true; } catch (e) { /* private mode */ }
+  }
+
+  function forget() {
+    state.token = null;
+    state.stored = false;
+    try { window.localStorage.removeItem(STORE); } catch (e) { /* ignore */ }
+  }
+
+  function loadHistory() {
+    return call("GET", "/widget/v1/messages").then(function (data) {
+      (data.results || []).forEach(function (m) { render(m, true); });
+      if (data.cursor != null && data.cursor > state.cursor) { state.cursor = data.cursor; }
+      connect();
+    }).catch(function (err) { if (err.status === 401) { forget(); session = null; } });
+  }
+
+  // -- live stream: fetch + a small server-sent-events reader (headers carry the token) ----
+  function connect() {
+    if (!state.token) { return; }
+    var gen = ++state.streamGen;
+    if (state.stream) { state.stream.abort(); }
+    var ctrl = new AbortController();
+    state.stream = ctrl;
+    var headers = {Authorization: "Bearer " + state.token};
+    if (state.cursor) { headers["Last-Event-ID"] = String(state.cursor); }
+    fetch(BASE + "/widget/v1/stream", {headers: headers, signal: ctrl.signal, credentials: "omit", mode: "cors"})
+      .then(function (r) {
+        if (r.status === 401) { forget(); return; }
+        if (!r.ok || !r.body) { throw new Error("stream " + r.status); }
+        state.retries = 0;
+        status.textContent = statusText();
+        return read(r.body.getReader(), gen);
+      })
+      .then(function () { if (gen === state.streamGen && state.token) { setTimeout(connect, 200); } })
+      .catch(function () {
+        if (gen !== state.streamGen) { return; }
+        state.retries += 1;
+        if (state.open) { status.textContent = t("reconnecting"); }
+        setTimeout(connect, Math.min(30000, 500 * Math.pow(2, state.retries)));
+      });
+  }
+
+  function read(reader, gen) {
+    var decoder = new TextDecoder(), buffer = "";
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done || gen !== state.streamGen) { return; }
+        buffer += decoder.decode(chunk.value, {stream: true}).replace(/\r\n?/g, "\n");
+        var at;
+        while ((at = buffer.indexOf("\n\n")) >= 0) {
+          dispatch(buffer.slice(0, at));
+          buffer = buffer.slice(at + 2);
+        }
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function dispatch(block) {
+    var kind = "message", data = "";
+    block.split("\n").forEach(function (line) {
+      if (line.indexOf("event:") === 0) { kind = line.slice(6).trim(); }
+      else if (line.indexOf("data:") === 0) { data += line.slice(5).trim(); }
+    });
+    if (!data) { return; }
+    var value;
+    try { value = JSON.parse(data); } catch (e) { return; }
+    if (kind === "message") { render(value, false); typing.textContent = ""; }
+    else if (kind === "cursor") { if (value > state.cursor) { state.cursor = value; } }
+    else if (kind === "typing") { showTyping(value.name); }
+  }
+
+  var typingTimer = null;
+  function showTyping(name) {
+    typing.textContent = t("typing", {name: name || t("agent")});
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typing.textContent = ""; }, 4000);
+  }
+
+  // -- rendering ---------------------------------------------------------------------------
+  function bubble(author, name, text) {
+    var node = el("div", {"class": "msg", "data-heedful": "message", "data-author": author, dir: "auto"});
+    if (author === "agent") { node.appendChild(el("span", {"class": "who"}, name || t("agent"))); }
+    node.appendChild(el("span", {"class": "text"}, text));
+    return node;
+  }
+
+  function render(m, quiet) {
+    if (state.shown[m.id]) { return; }
+    state.shown[m.id] = true;
+    var optimistic = m.client_id ? log.querySelector('[data-client-id="' + cssEscape(m.client_id) + '"]') : null;
+    var node = bubble(m.author, m.name, m.text);
+    node.setAttribute("data-id", String(m.id));
+    if (optimistic) { log.replaceChild(node, optimistic); } else { log.appendChild(node); }
+    log.scrollTop = log.scrollHeight;
+    if (!quiet && m.author === "agent" && !state.open) { state.unread += 1; showBadge(); }
+    if (!quiet) { emit("message", m); }
+  }
+
+  function cssEscape(value) { return String(value).replace(/[^A-Za-z0-9_-]/g, ""); }
+
+  function showBadge() {
+    badge.hidden = state.unread === 0;
+    badge.textContent = state.unread ? String(state.unread) : "";
+    launcher.setAttribute("aria-label", state.unread ? t("open") + ", " + t("unread", {n: state.unread}) : t("open"));
+  }
+
+  function statusText() {
+    var a = state.channel && state.channel.availability;
+    if (!a) { return ""; }
+    if (a.reason === "closed") {
+      var when = a.opens_at ? new Date(a.opens_at).toLocaleString(LANG, {weekday: "long", hour: "2-digit", minute: "2-digit"}) : "";
+      return t("closed", {when: when});
+    }
+    if (a.reason === "no_agents") { return t("away"); }
+    if (a.expected_wait_seconds != null) {
+      var s = a.expected_wait_seconds;
+      return t("wait", {wait: s < 60 ? t("lessMinute") : t("minutes", {n: Math.round(s / 60)})});
+    }
+    return "";
+  }
+
+  var greeted = false;
+  function showChannel() {
+    var c = state.channel || {};
+    if (c.greeting && !greeted) {
+      greeted = true;
+      var g = el("div", {"class": "greeting msg", dir: "auto"}, c.greeting);
+      log.insertBefore(g, log.firstChild);
+    }
+    status.textContent = statusText();
+    var needEmail = !state.verified && (c.require_email || (c.availability && !c.availability.online));
+    email.hidden = !needEmail;
+    consent.hidden = !c.consent;
+    consent.textContent = c.consent || "";
+    emit("availability", c.availability);
+  }
+
+  // -- sending -----------------------------------------------------------------------------
+  function clientId() {
+    var bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = composer.value.trim();
+    if (!text) { return; }
+    var c = state.channel || {};
+    if (c.require_email && !state.verified && !email.value.trim()) {
+      status.textContent = t("emailNeeded");
+      email.focus();
+      return;
+    }
+    var id = clientId();
+    var node = bubble("visitor", "", text);
+    node.className += " pending";
+    node.setAttribute("data-client-id", id);
+    node.setAttribute("aria-label", t("sending"));
+    log.appendChild(node);
+    log.scrollTop = log.scrollHeight;
+    composer.value = "";
+    var body = {text: text, client_id: id, page: location.href.slice(0, 500)};
+    if (!email.hidden && email.value.trim()) { body.email = email.value.trim(); }
+    ensureSession().then(function () { return call("POST", "/widget/v1/messages", body); }).then(function () {
+      node.classList.remove("pending");
+      node.removeAttribute("aria-label");
+      if (!state.stored) { remember(); }  // the first message: only now is anything stored
+      if (body.email) { email.hidden = true; }
+    }).catch(function () {
+      node.classList.remove("pending");
+      node.classList.add("failed");
+      node.setAttribute("aria-label", t("failed"));
+      composer.value = text;
+    });
+  });
+
+  composer.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (form.requestSubmit) { form.requestSubmit(); } else { send.click(); }
+    }
+  });
+
+  // -- open / close (WAI-ARIA dialog: focus moves in, Escape closes, focus returns) ---------
+  function open() {
+    if (state.open) { return; }
+    state.open = true;
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    state.unread = 0;
+    showBadge();
+    ensureSession();
+    composer.focus();
+    emit("open");
+  }
+
+  function close() {
+    if (!state.open) { return; }
+    state.open = false;
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+    emit("close");
+  }
+
+  launcher.addEventListener("click", function () { if (state.open) { close(); } else { open(); } });
+  closer.addEventListener("click", close);
+  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") { close(); } });
+
+  window.Heedful = {
+    __loaded: true,
+    open: open,
+    close: close,
+    toggle: function () { if (state.open) { close(); } else { open(); } },
+    identify: function (who) {
+      state.pendingIdentity = {id: who && who.id, email: who && who.email, name: who && who.name, hash: who && who.hash};
+      if (session || state.open) { return ensureSession(true); }
+      return Promise.resolve();
+    },
+    on: function (name, fn) { (listeners[name] = listeners[name] || []).push(fn); }
+  };
+
+  // A returning visitor (a token stored after an earlier chat) hears replies while closed.
+  if (state.token) { ensureSession(); }
+  emit("ready");
+})();

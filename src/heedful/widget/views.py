@@ -1,0 +1,149 @@
+"""The visitor API and the widget script. Thin: each view checks the caller (`access`), does one
+thing, and maps typed errors to statuses in `answer`.
+
+Token-authenticated (Authorization: Bearer), never cookies, so there is no CSRF to forge; every
+request from a browser is also held to the channel's allowed origins.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+from pathlib import Path
+
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from heedful.core.errors import HeedfulError, ValidationError
+from heedful.widget import access, availability, gate, inbound, origins, stream, tokens
+
+SCRIPT = Path(__file__).resolve().parent / "static" / "heedful" / "widget.js"
+MAX_BODY = 16 * 1024
+
+
+def answer(view):
+    """CORS on every answer, a preflight for any origin, typed errors as JSON statuses."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        origin = request.headers.get("Origin")
+        if request.method == "OPTIONS":
+            return origins.preflight(origin)
+        try:
+            response = view(request, *args, **kwargs)
+        except HeedfulError as exc:
+            response = JsonResponse({"error": exc.code, "detail": str(exc)}, status=exc.status)
+            if isinstance(exc, access.Throttled):
+                response["Retry-After"] = str(exc.retry_after)
+            if exc.status == 403:
+                return response  # another site: it may not even read the refusal
+        return origins.decorate(response, origin)
+
+    return csrf_exempt(wrapped)
+
+
+def _json(request) -> dict:
+    if len(request.body) > MAX_BODY:
+        raise ValidationError("request body too large")
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ValidationError("body is not JSON") from None
+    if not isinstance(data, dict):
+        raise ValidationError("body must be a JSON object")
+    return data
+
+
+def _method(request, *allowed: str) -> None:
+    if request.method not in allowed:
+        raise MethodNotAllowed(f"use {' or '.join(allowed)}")
+
+
+class MethodNotAllowed(HeedfulError):
+    status = 405
+    code = "method_not_allowed"
+
+
+def _channel_json(channel) -> dict:
+    settings = channel.settings or {}
+    return {"name": channel.name, "greeting": str(settings.get("greeting", "")),
+            "require_email": bool(settings.get("require_email", False)),
+            "consent": str(settings.get("consent", "")), "availability": availability.status(channel)}
+
+
+@answer
+def sessions(request):
+    """POST {"channel": PUBLIC_KEY, "identity": {id, email, name, hash}?} -> {"token", ...}."""
+    _method(request, "POST")
+    data = _json(request)
+    caller = access.by_key(request, str(data.get("channel", "")))
+    before = access.optional_token(request)
+    if before is not None and before.channel_id != caller.channel.pk:
+        before = None
+    visitor = before or tokens.anonymous(caller.channel.pk)
+    claim = data.get("identity")
+    if isinstance(claim, dict) and claim:
+        try:
+            visitor = tokens.identified(caller.channel.pk, caller.channel.credential("identity_secret"),
+                                        claim, before)
+        except tokens.BadToken as exc:
+            raise access.Unauthorized(str(exc)) from None
+    return JsonResponse({"token": tokens.issue(visitor), "verified": visitor.verified,
+                         "channel": _channel_json(caller.channel)}, status=201)
+
+
+@answer
+def messages(request):
+    """GET: the visitor's history (?before=ID). POST {"text", "client_id", "email"?}: send."""
+    _method(request, "GET", "POST")
+    if request.method == "POST":
+        caller = access.by_token(request, scope="message")
+        away = not availability.status(caller.channel, with_wait=False)["online"]
+        event_id, created, mid = inbound.accept(caller.channel, caller.visitor, _json(request), away=away)
+        return JsonResponse({"id": mid, "event": event_id, "duplicate": not created}, status=202)
+    caller = access.by_token(request, scope="read")
+    before = _int(request.GET.get("before"))
+    rows = gate.history(caller.visitor, before=before)
+    cursor = gate.since(caller.visitor, rows[0].pk - 1)[1] if rows and not before else None
+    return JsonResponse({"results": [gate.as_json(m) for m in rows], "cursor": cursor})
+
+
+@answer
+def live(request):
+    """GET, server-sent events; resumes after `Last-Event-ID` (or ?after=)."""
+    _method(request, "GET")
+    caller = access.by_token(request, scope="read")
+    cursor = _int(request.headers.get("Last-Event-ID") or request.GET.get("after")) or 0
+    response = StreamingHttpResponse(stream.events(caller.visitor, cursor), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache, no-store"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < 2**63 else None
+
+
+@functools.lru_cache(maxsize=1)
+def _script() -> tuple[bytes, bytes]:
+    raw = SCRIPT.read_bytes()
+    return raw, gzip.compress(raw, 9, mtime=0)
+
+
+def script(request):
+    """/widget.js, gzipped when the browser takes it; cached briefly so fixes reach sites soon."""
+    raw, packed = _script()
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = HttpResponse(packed if gzipped else raw, content_type="application/javascript; charset=utf-8")
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response

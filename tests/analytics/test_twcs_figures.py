@@ -77,8 +77,11 @@ def conversations(rows: dict[str, dict], tmp: Path) -> dict[str, dict]:
 
 
 def lower_median_bucket(values: list[float]) -> int:
+    """The lower median, rounded down as the reports document: to the second below a minute,
+    10 s below 10 minutes, the minute below an hour, 10 minutes below a day, the hour above."""
     s = int(sorted(values)[(len(values) - 1) // 2])
-    return s if s < 600 else s // 10 * 10 if s < 3600 else s // 60 * 60 if s < 86400 else s // 3600 * 3600
+    step = 1 if s < 60 else 10 if s < 600 else 60 if s < 3600 else 600 if s < 86400 else 3600
+    return s // step * step
 
 
 def expected(path: Path, tmp_path: Path) -> dict[str, dict]:

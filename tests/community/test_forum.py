@@ -243,3 +243,17 @@ def test_moderators_merge_topics_and_members_edit_their_own_posts(make_member, s
     assert edited.body_html == "<p>help <strong>please</strong></p>\n"
     with pytest.raises(PermissionDenied):
         moderation.close(member_viewer(author), first.pk)
+
+
+def test_category_pages_page_by_keyset_and_ignore_a_broken_cursor(client, make_member, general, settings):
+    from heedful.community import selectors
+
+    writer = make_member("pager", trust_level=1)
+    for i in range(selectors.PAGE_TOPICS + 2):
+        actions.create_topic(member_viewer(writer), category="lounge", title=f"Paged topic {i:02d}", body="b")
+    first = client.get("/community/c/lounge/")
+    assert first.status_code == 200 and b"Older topics" in first.content
+    older = re.search(rb'href="\?before_at=([^&]+)&amp;before_id=(\d+)"', first.content)
+    second = client.get(f"/community/c/lounge/?before_at={older.group(1).decode()}&before_id={older.group(2).decode()}")
+    assert b"Paged topic 00" in second.content and b"Paged topic 00" not in first.content
+    assert client.get("/community/c/lounge/?before_at=2026-13-45T99:00:00&before_id=1").status_code == 200

@@ -64,3 +64,25 @@ def test_celery_mode_sends_the_task_with_a_countdown(settings, monkeypatch):
     assert sent == [("tests.core.record_call", {"args": [3], "countdown": 1.5}),
                     ("tests.core.record_call", {"args": [4], "countdown": None})]
     assert not _calls and jobs.runs_remotely()
+
+
+def test_a_webhook_is_acknowledged_when_the_broker_is_down(settings, monkeypatch, client, make_channel, caplog):
+    """The body is committed before the job is sent; a broker outage must not turn that into a
+    500 (the provider would resend what is already stored). The sweeper runs the event later."""
+    from kombu.exceptions import OperationalError
+
+    from heedful.config.celery import app
+    from heedful.ingestion.models import EventStatus, InboundEvent
+
+    def broker_down(name, **kw):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(app, "send_task", broker_down)
+    settings.HEEDFUL_JOBS = "celery"
+    channel = make_channel("api", {"inbound_token": "t0ken"})
+    response = client.post(f"/api/v1/channels/{channel.pk}/messages",
+                           '{"id": "m-1", "from": {"id": "u-1"}, "text": "hello"}',
+                           content_type="application/json", HTTP_AUTHORIZATION="Bearer t0ken")
+    assert response.status_code == 200
+    assert InboundEvent.objects.get().status == EventStatus.PENDING
+    assert "not sent (OperationalError)" in caplog.text

@@ -47,8 +47,9 @@ def test_measuring_working_time_and_open_hours():
     assert not BERLIN.is_open(berlin(2026, 12, 25, 10, 0))
     with pytest.raises(ValidationError):
         hours.Calendar.build("Mars/Olympus", WEEKDAYS)
-    with pytest.raises(ValidationError):
-        hours.Calendar.build("UTC", [{"weekday": 0, "start": "17:00", "end": "09:00"}])
+    night = hours.Calendar.build("UTC", [{"weekday": 6, "start": "22:00", "end": "06:00"}])  # Sunday night
+    assert hours.add(night, datetime(2026, 12, 6, 23, 0, tzinfo=UTC), 120) == datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
+    assert hours.add(hours.Calendar.build("UTC", []), datetime(2026, 12, 6, tzinfo=UTC), 5) is None  # never due
 
 
 def _setup(api, **policy):

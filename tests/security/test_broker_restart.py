@@ -111,16 +111,26 @@ def redis_broker(tmp_path):
         broker.stop()
 
 
+def _drop_producers(app) -> None:
+    # Producers are pooled per connection: the next publish must open one to the broker now
+    # configured, in this test and in the tests after it.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    if (amqp := app.__dict__.get("amqp")) is not None:
+        amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_app(redis_broker, settings):
     from heedful.config.celery import app
 
     previous = app.conf.broker_url
-    app.close()  # drop connections to whatever broker an earlier test used
+    _drop_producers(app)
     app.conf.broker_url = redis_broker.url
     settings.HEEDFUL_JOBS = "celery"
     yield app
-    app.close()
+    _drop_producers(app)
     app.conf.broker_url = previous
 
 

@@ -7,6 +7,8 @@ every database (NULLs never conflict).
 
 from django.db import models
 
+from heedful.feedback.models import Why
+
 
 class Kind(models.TextChoices):
     OPENED = "opened", "Conversation opened"
@@ -57,6 +59,8 @@ COUNTERS = (
     "first_responses", "first_response_seconds", "resolved", "one_touch", "resolved_contacts", "not_fcr",
     "reopened", "sentiment_n", "sentiment_start_sum", "sentiment_end_sum", "bypass_in", "surveys",
     "csat_sum", "deflected",
+    "csat_1", "csat_2", "csat_3", "csat_4", "csat_5",
+    *(f"why_{why}" for why in Why.values),
 )
 
 
@@ -92,6 +96,18 @@ class Rollup(models.Model):
     surveys = models.IntegerField(default=0)
     csat_sum = models.FloatField(default=0.0)
     deflected = models.IntegerField(default=0)
+    csat_1 = models.IntegerField(default=0)
+    csat_2 = models.IntegerField(default=0)
+    csat_3 = models.IntegerField(default=0)
+    csat_4 = models.IntegerField(default=0)
+    csat_5 = models.IntegerField(default=0)
+    why_fastest = models.IntegerField(default=0)
+    why_other_channel_no_answer = models.IntegerField(default=0)
+    why_tried_before_not_resolved = models.IntegerField(default=0)
+    why_prefer_writing = models.IntegerField(default=0)
+    why_public_visibility = models.IntegerField(default=0)
+    why_usual_channel = models.IntegerField(default=0)
+    why_other = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=list(DIMENSIONS), name="analytics_rollup_key")]
@@ -100,8 +116,8 @@ class Rollup(models.Model):
 
 class ResponseTimeRollup(models.Model):
     """First-response times as a histogram (see `buckets.bucket`), so a median is read from
-    rollups: exact to the second below 10 minutes, to 10 s below an hour, to the minute below a day,
-    to the hour above.
+    rollups: to the second below a minute, to 10 s below 10 minutes, to the minute below an hour,
+    to 10 minutes below a day, to the hour above.
     No agent dimension: it would make the histogram as long as the list of responses."""
 
     day = models.DateField()

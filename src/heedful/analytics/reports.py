@@ -12,7 +12,8 @@ returns flat rows, JSON and CSV friendly. Channels in rows are provider names. D
 - failure demand: a conversation opened while the customer still had one open or active in the
   7 days before (chasing or repeating); value demand is every other one;
 - channel bypass: a conversation on channel B whose customer had one on channel A active within
-  7 days (see `bypass`).
+  7 days (see `bypass`);
+- first_response_median_seconds: the lower median, to the bucket of the histogram (`rollups.bucket`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from heedful.analytics.models import (
     Rollup,
 )
 from heedful.analytics.rollups import ALL_AGENTS
+from heedful.feedback.models import Why
 
 
 @dataclass(frozen=True)
@@ -175,22 +177,21 @@ def _events(f: Filters, kind: str):
 
 
 def why_channel(f: Filters) -> list[dict]:
-    rows = (_events(f, Kind.SURVEY_ANSWERED).exclude(detail="").values("provider", "detail")
-            .annotate(answers=Count("id")).order_by("provider", "-answers", "detail"))
-    return [{"channel": r["provider"], "why": r["detail"], "answers": r["answers"]} for r in rows]
+    rows = []
+    for r in _sums(f, ("provider",)):
+        answers = sorted(((r[f"why_{w}"], w) for w in Why.values if r[f"why_{w}"]), key=lambda a: (-a[0], a[1]))
+        rows.extend({"channel": r["provider"], "why": w, "answers": n} for n, w in answers)
+    return rows
 
 
 def csat(f: Filters) -> list[dict]:
-    by: dict[str, dict[int, int]] = defaultdict(lambda: dict.fromkeys(range(1, 6), 0))
-    rows = (_events(f, Kind.SURVEY_ANSWERED).filter(value__isnull=False).values("provider", "value")
-            .annotate(n=Count("id")).order_by("provider"))
-    for r in rows:
-        by[r["provider"]][int(r["value"])] = r["n"]
     out = []
-    for provider, dist in sorted(by.items()):
+    for r in _sums(f, ("provider",)):
+        dist = {str(k): r[f"csat_{k}"] for k in range(1, 6)}
         n = sum(dist.values())
-        out.append({"channel": provider, "answers": n, "mean": _ratio(sum(k * v for k, v in dist.items()), n, 2),
-                    "distribution": {str(k): v for k, v in dist.items()}})
+        if n:
+            out.append({"channel": r["provider"], "answers": n, "mean": _ratio(r["csat_sum"], n, 2),
+                        "distribution": dist})
     return out
 
 

@@ -52,8 +52,13 @@ def _page(request, template: str, context: dict, status: int = 200) -> HttpRespo
 
 
 def _before(request) -> tuple[datetime, int] | None:
-    at, pk = parse_datetime(request.GET.get("before_at", "") or ""), request.GET.get("before_id", "")
-    return (at, int(pk)) if at and pk.isdigit() else None
+    """The keyset of the previous page's last topic, or None (an unreadable one: the first page)."""
+    try:
+        at = parse_datetime(request.GET.get("before_at", "") or "")
+    except ValueError:
+        return None
+    pk = request.GET.get("before_id", "")
+    return (at, int(pk)) if at and pk.isdigit() and len(pk) < 19 else None
 
 
 @require_GET

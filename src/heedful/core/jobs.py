@@ -65,7 +65,11 @@ def _dispatch(name: str, args: tuple, delay: float = 0.0) -> None:
     mode = settings.HEEDFUL_JOBS
     if mode == "celery":
         # The project's Celery app is the current one: heedful.config imports it (config/__init__).
-        current_app.send_task(name, args=list(args), countdown=delay or None)
+        try:
+            current_app.send_task(name, args=list(args), countdown=delay or None)
+        except Exception as exc:  # broker down: the durable rows wait for the sweeper, and the
+            # request that stored them (a webhook already committed) must still be acknowledged
+            log.warning("job %s not sent (%s); the sweeper will run it", name, type(exc).__name__)
     elif mode == "inline":
         if delay:
             time.sleep(delay)

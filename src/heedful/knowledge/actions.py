@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from heedful.core import jobs
+from heedful.core.errors import NotFound, ValidationError
 from heedful.events import names
 from heedful.events.dispatcher import emit
-from heedful.core.errors import NotFound, ValidationError
 from heedful.knowledge.models import (
     Article,
     ArticleRevision,

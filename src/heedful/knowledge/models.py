@@ -82,7 +82,7 @@ class ArticleVote(models.Model):
     revision = models.ForeignKey(ArticleRevision, null=True, on_delete=models.SET_NULL, related_name="+")
     voter = models.CharField(max_length=64)  # digest of the visitor's session key
     helpful = models.BooleanField()
-    created_at = models.DateTimeField(auto_now=True)
+    voted_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["article", "voter"], name="knowledge_one_vote")]

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 from heedful.core import jobs
 from heedful.core.clock import now
-from heedful.core.errors import ValidationError
+from heedful.core.errors import Conflict, ValidationError
 from heedful.routing import hours
 from heedful.routing.models import (
     AgentState,
@@ -118,7 +118,7 @@ def log_decisions(rows: list[AssignmentDecision]) -> None:
 def create_business_hours(user, *, name: str, timezone: str, periods: list[dict], holidays: list[str]) -> BusinessHours:
     hours.Calendar.build(timezone, periods, holidays)  # validates
     if BusinessHours.objects.filter(name=name).exists():
-        raise ValidationError(f"business hours named {name!r} exist already")
+        raise Conflict(f"business hours named {name!r} exist already")
     return BusinessHours.objects.create(name=name, timezone=timezone, periods=periods, holidays=sorted(set(holidays)))
 
 

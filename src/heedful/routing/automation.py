@@ -24,7 +24,7 @@ from django.db import transaction
 from heedful.conversations.models import Conversation, Message
 from heedful.core import jobs
 from heedful.core.clock import now
-from heedful.core.errors import InvalidFields
+from heedful.core.errors import InvalidFields, PermissionDenied
 from heedful.events import names
 from heedful.routing import conf, hours
 from heedful.routing.models import AutomationRule, BusinessHours, ConversationRouting, RuleRun
@@ -46,7 +46,7 @@ CACHE_SECONDS = 5.0
 
 
 def validate(event: str, conditions: list, actions: list) -> None:
-    errors = []
+    errors, refused = [], []
     if event not in EVENTS:
         errors.append({"loc": ["event"], "msg": f"event is one of {', '.join(EVENTS)}"})
     for i, c in enumerate(conditions):
@@ -70,9 +70,11 @@ def validate(event: str, conditions: list, actions: list) -> None:
 
             problem = webhooks.refusal(a["url"])
             if problem:
-                errors.append({"loc": ["actions", i, "url"], "msg": problem})
+                refused.append(problem)
     if errors:
         raise InvalidFields("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors))
+    if refused:  # a well-formed URL Heedful will not call: forbidden, whatever the body says
+        raise PermissionDenied(refused[0])
 
 
 def forget_rules() -> None:

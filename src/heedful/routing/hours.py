@@ -49,8 +49,13 @@ class Calendar:
             if not 0 <= weekday <= 6:
                 raise ValidationError("weekday is 0 (Monday) to 6 (Sunday)")
             start, end = parse_time(period["start"]), parse_time(period["end"])
-            if end <= start:
-                raise ValidationError("a period ends after it starts")
+            if start == end or start == (24, 0):
+                continue  # no working time
+            if end < start:  # a night shift: until midnight, then on into the next day
+                by_day.setdefault(weekday, []).append((start, (24, 0)))
+                if end != (0, 0):
+                    by_day.setdefault((weekday + 1) % 7, []).append(((0, 0), end))
+                continue
             by_day.setdefault(weekday, []).append((start, end))
         try:
             days = frozenset(date.fromisoformat(str(d)) for d in holidays)
@@ -80,13 +85,14 @@ class Calendar:
         return any(start <= at < end for start, end in self._day_periods(local))
 
 
-def add(calendar: Calendar | None, start: datetime, minutes: float) -> datetime:
-    """The moment `minutes` of working time after `start`."""
+def add(calendar: Calendar | None, start: datetime, minutes: float) -> datetime | None:
+    """The moment `minutes` of working time after `start` (None: the calendar has no working
+    time in the next two years, so the target can never fall due)."""
     remaining = timedelta(minutes=minutes)
     if calendar is None:
         return start + remaining
     if not calendar.periods:
-        raise ValidationError("business hours without any period")
+        return None
     at = start.astimezone(UTC)
     day = at.astimezone(calendar.tz).date() - timedelta(days=1)  # a period may straddle midnight UTC
     for _ in range(MAX_DAYS):
@@ -98,7 +104,7 @@ def add(calendar: Calendar | None, start: datetime, minutes: float) -> datetime:
                 return begin + remaining
             remaining -= end - begin
         day += timedelta(days=1)
-    raise ValidationError("business hours leave no working time within two years")
+    return None
 
 
 def between(calendar: Calendar | None, start: datetime, end: datetime) -> float:

@@ -124,7 +124,7 @@ def _pause(state, conversation, policies, at) -> bool:
             due = getattr(state, name)
             if due is not None and due > state.paused_at:
                 left = hours.between(calendar, state.paused_at, due)
-                setattr(state, name, hours.add(calendar, at, left / 60))
+                setattr(state, name, hours.add(calendar, at, left / 60) or due)
         state.paused_at = None
         return True
     return False

@@ -36,21 +36,24 @@ class _Strict(Schema):
     model_config = ConfigDict(extra="forbid")  # an unknown field is a 422, never dropped
 
 
+Text = r"\S"  # at least one character that is not white space
+
+
 class CategoryIn(_Strict):
-    slug: Annotated[str, Field(min_length=1, max_length=80)]
-    name: Annotated[str, Field(min_length=1, max_length=120)]
+    slug: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+    name: Annotated[str, Field(min_length=1, max_length=120, pattern=Text)]
     support: bool = False
     escalate_after_minutes: Annotated[int, Field(ge=0, le=525_600)] = 60
 
 
 class TopicIn(_Strict):
     category: str = Field(..., description="the category's slug")
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    body: str = Field(..., description="Markdown")
+    title: Annotated[str, Field(min_length=3, max_length=200, pattern=r"\S.+\S")]
+    body: Annotated[str, Field(min_length=1, max_length=32_000, pattern=Text, description="Markdown")]
 
 
 class PostIn(_Strict):
-    body: str = Field(..., description="Markdown")
+    body: Annotated[str, Field(min_length=1, max_length=32_000, pattern=Text, description="Markdown")]
 
 
 class CommunityAuth(APIKeyHeader):
@@ -135,17 +138,18 @@ def create_post(request, topic_id: int, body: PostIn):
 
 
 @router.post("/community/posts/{post_id}/accept")
-@answers(401, 403)
+@answers(400, 401, 403)
 def accept_post(request, post_id: int):
     who = _writer(request)
     topic = actions.accept(who, post_id)
     return topic_json(request, who, topic)
 
 
-@router.get("/community/topics/{topic_id}")
+@router.get("/community/topics/{topic_id}", auth=None)
 @answers(401)
 def get_topic(request, topic_id: int):
-    who = request.auth
+    """A public topic; a member or staff token (or session) may be sent to see more."""
+    who = CommunityAuth()(request)
     return topic_json(request, who, selectors.topic_for(who, topic_id))
 
 

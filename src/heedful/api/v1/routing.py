@@ -3,7 +3,9 @@ rules and their runs, supervisor alerts. Thin views: each write is one `routing.
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,7 +24,7 @@ from heedful.api.v1.errors import answers
 from heedful.api.v1.pagination import paginate
 from heedful.channels.models import Channel
 from heedful.core.errors import InvalidFields, NotFound, PermissionDenied
-from heedful.routing import actions
+from heedful.routing import actions, automation
 from heedful.routing.models import (
     Alert,
     Assignment,
@@ -35,6 +37,7 @@ from heedful.routing.models import (
 )
 
 router = Router(tags=["routing"])
+FIELD_PATTERN = r"^(" + "|".join(f for f in automation.FIELDS if f != "contact") + r"|contact(\.[A-Za-z0-9_]+)?)$"
 
 
 class Strict(Schema):
@@ -57,17 +60,21 @@ class AgentRoutingIn(Strict):
     capacity: int | None = Field(None, ge=1, le=1000)
 
 
+HHMM = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+ZONES = tuple(sorted(available_timezones()))
+
+
 class Period(Strict):
     weekday: int = Field(..., ge=0, le=6, description="0 Monday ... 6 Sunday")
-    start: str = Field(..., pattern=r"^\d{2}:\d{2}$")
-    end: str = Field(..., pattern=r"^\d{2}:\d{2}$")
+    start: str = Field(..., pattern=HHMM, description="HH:MM local time")
+    end: str = Field(..., pattern=HHMM, description="HH:MM; before start: the period runs on past midnight")
 
 
 class BusinessHoursIn(Strict):
     name: str = Field(..., min_length=1, max_length=120)
-    timezone: str = "UTC"
+    timezone: Literal[ZONES] = "UTC"
     periods: list[Period]
-    holidays: list[str] = []
+    holidays: list[date] = []
 
 
 class SlaPolicyIn(Strict):
@@ -82,19 +89,68 @@ class SlaPolicyIn(Strict):
 
 
 class Condition(Strict):
-    field: str
-    op: str
+    field: str = Field(..., pattern=FIELD_PATTERN, description="contact.<attribute> reads one attribute")
+    op: Literal[automation.OPS]
     value: object = None
-    calendar: str | None = None
+    calendar: str | None = Field(None, description="business hours by name, for field business_hours")
+
+
+class AddLabel(Strict):
+    type: Literal["add_label"]
+    label: str = Field(..., pattern=r"\S", max_length=60)
+
+
+class Reply(Strict):
+    type: Literal["reply"]
+    text: str = Field(..., pattern=r"\S", description="{expected_wait} is filled in with the honest wait")
+
+
+class Note(Strict):
+    type: Literal["note"]
+    text: str = Field(..., pattern=r"\S")
+
+
+class Assign(Strict):
+    type: Literal["assign"]
+    user: int
+
+
+class SetTeam(Strict):
+    type: Literal["set_team"]
+    team: int
+
+
+class SetPriority(Strict):
+    type: Literal["set_priority"]
+    priority: int = Field(..., ge=0, le=3)
+
+
+class Webhook(Strict):
+    type: Literal["webhook"]
+    url: str = Field(..., pattern=r"^https?://[^/?#\s]+", max_length=1000,
+                     description="refused (403) when it resolves to a loopback, private or link-local address")
+
+
+class Snooze(Strict):
+    type: Literal["snooze"]
+    minutes: float = Field(..., gt=0, le=525600)
+
+
+class Resolve(Strict):
+    type: Literal["resolve"]
+
+
+Action = Annotated[AddLabel | Reply | Note | Assign | SetTeam | SetPriority | Webhook | Snooze | Resolve,
+                   Field(discriminator="type")]
 
 
 class RuleIn(Strict):
     name: str = Field(..., min_length=1, max_length=120)
-    event: str
+    event: Literal[automation.EVENTS]
     conditions: list[Condition] = []
-    actions: list[dict]
+    actions: list[Action] = Field(..., min_length=1)
     enabled: bool = True
-    position: int = Field(0, ge=0)
+    position: int = Field(0, ge=0, le=1_000_000)
 
 
 def _admin(request) -> None:
@@ -206,12 +262,13 @@ def list_business_hours(request):
 
 
 @router.post("/business-hours", response={201: dict})
-@answers(403)
+@answers(403, 409)
 def create_business_hours(request, body: BusinessHoursIn):
     _admin(request)
     with transaction.atomic():
         row = actions.create_business_hours(request.auth, name=body.name, timezone=body.timezone,
-                                            periods=[p.dict() for p in body.periods], holidays=body.holidays)
+                                            periods=[p.dict() for p in body.periods],
+                                            holidays=[d.isoformat() for d in body.holidays])
     return Status(201, _hours(row))
 
 
@@ -222,7 +279,7 @@ def list_sla_policies(request):
 
 
 @router.post("/sla-policies", response={201: dict})
-@answers(403)
+@answers(403, 404)
 def create_sla_policy(request, body: SlaPolicyIn):
     _admin(request)
     refs = {"team": (Team, body.team), "channel": (Channel, body.channel), "business_hours": (BusinessHours, body.business_hours)}
@@ -252,7 +309,8 @@ def create_rule(request, body: RuleIn):
     with transaction.atomic():
         rule = actions.create_rule(
             request.auth, name=body.name, event=body.event, enabled=body.enabled, position=body.position,
-            conditions=[c.dict(exclude_none=True) for c in body.conditions], actions=body.actions)
+            conditions=[c.dict(exclude_none=True) for c in body.conditions],
+            actions=[a.dict() for a in body.actions])
     return Status(201, _rule(rule))
 
 

@@ -101,7 +101,7 @@ class ApiChannel(BaseProvider):
         message = InboundMessage(
             provider_message_id=str(data.get("id") or body_digest(raw)),
             sender=Handle(kind="api", handle=str(sender["id"]), display_name=str(sender.get("name", ""))),
-            text=str(data.get("text", "")), subject=str(data.get("subject", "")),
+            text=str(data.get("text") or ""), subject=str(data.get("subject") or ""),
             sent_at=_parse_time(data.get("sent_at")),
             reply_to_ids=[str(data["in_reply_to"])] if data.get("in_reply_to") else [],
             thread_key=f"api:{data['thread']}" if data.get("thread") else "",

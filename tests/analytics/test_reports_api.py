@@ -73,7 +73,8 @@ def test_filters_period_channel_and_csv(api, desk):
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.decode().splitlines()[0] == "day,channel,conversations,messages_in,messages_out,resolved"
     assert api.get("/api/v1/reports/nope").status_code == 404
-    assert api.get("/api/v1/reports/resolution?since=yesterday").status_code == 400
+    assert api.get("/api/v1/reports/resolution?since=yesterday").status_code == 422
+    assert api.get("/api/v1/reports/resolution?since=2021-01-01&until=2020-01-01").json()["rows"] == []
 
 
 def test_agents_may_not_read_reports(api, desk, agent):

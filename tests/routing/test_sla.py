@@ -72,7 +72,9 @@ def test_policies_and_business_hours_api(api):
     assert listed[0]["holidays"] == ["2026-12-25"]
     assert api.get("/api/v1/sla-policies").json()["count"] == 1
     assert api.post("/api/v1/business-hours", {"name": "X", "timezone": "Nowhere/Land", "periods": WEEKDAYS},
-                    content_type="application/json").status_code == 400
+                    content_type="application/json").status_code == 422
+    assert api.post("/api/v1/business-hours", {"name": "Berlin", "timezone": "UTC", "periods": WEEKDAYS},
+                    content_type="application/json").status_code == 409
     assert api.post("/api/v1/sla-policies", {"name": "Y", "colour": "red"},
                     content_type="application/json").status_code == 422
     assert api.post("/api/v1/sla-policies", {"name": "Y", "channel": 99999},

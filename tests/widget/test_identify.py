@@ -109,3 +109,17 @@ def test_a_user_id_too_long_to_keep_whole_is_refused(client, webchat):
     response = client.post("/widget/v1/sessions", {"channel": _key(webchat), "identity": claim},
                            content_type="application/json", HTTP_ORIGIN="https://shop.example")
     assert response.status_code == 401  # even with a valid hash: never cut into another user's id
+
+
+def test_an_email_typed_into_the_chat_is_only_a_suggestion(client, webchat, ann_by_email):
+    """"My email is ..." links at once on channels whose sender is known; an anonymous visitor
+    can type anyone's address, so an agent decides."""
+    from heedful.contacts.models import LinkSuggestion
+
+    visitor = Visitor(client, webchat)
+    visitor.say("Hi, my email is ann@example.com")
+    chat = Identity.objects.get(kind="webchat")
+    assert live_contacts().count() == 2 and chat.contact != ann_by_email
+    assert not Identity.objects.filter(kind="email", contact=chat.contact).exists()
+    suggestion = LinkSuggestion.objects.get(contact=chat.contact)
+    assert suggestion.other == ann_by_email and suggestion.reason == "email given by an unverified visitor"

@@ -17,14 +17,22 @@ from heedful.core.errors import NotFound, ValidationError
 DEFAULT_DAYS = 30
 
 
-def parse_when(value: str | None, name: str) -> datetime | None:
-    """An ISO date or date-time (UTC unless it says otherwise); None when absent."""
+def parse_when(value, name: str) -> datetime | None:
+    """An ISO date or date-time, as text or parsed (UTC unless it says otherwise); None when absent."""
     if not value:
         return None
-    value = value.strip()
-    parsed = parse_datetime(value)
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+    value = str(value).strip()
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well-formed but impossible (month 13)
+        parsed = None
     if parsed is None:
-        day = parse_date(value)
+        try:
+            day = parse_date(value)
+        except ValueError:
+            day = None
         parsed = datetime.combine(day, time.min) if day else None
     if parsed is None:
         raise ValidationError(f"{name} must be an ISO date or date-time")
@@ -33,10 +41,9 @@ def parse_when(value: str | None, name: str) -> datetime | None:
 
 def filters(*, since=None, until=None, channel=None, team=None, label=None, days=0, teams=None) -> Filters:
     until_at = parse_when(until, "until") or now()
-    days = max(1, min(int(days or DEFAULT_DAYS), 3660))
+    days = max(1, min(int(days or DEFAULT_DAYS), 3660))  # bounded: any integer is a valid request
     since_at = parse_when(since, "since") or until_at - timedelta(days=days)
-    if since_at > until_at:
-        raise ValidationError("since must be before until")
+    since_at = min(since_at, until_at)  # an empty period has empty reports
     if team not in (None, ""):
         try:
             team = int(team)

@@ -191,6 +191,9 @@ class IdentityKind:
     `one_account_per_person`: two different handles of this kind on one contact are probably
     two people, so linking suggests instead of merging. `trusted_email`: an email in this kind's
     message metadata is asserted by the brand's own authenticated back end and links at once.
+    `links_declared_email`: "my email is ann@example.com" in a private message links that
+    address at once; False where anyone can type anything (an anonymous web chat visitor):
+    the address then only becomes a suggestion an agent confirms.
     `glyph` is SVG markup drawn in a 16x16 viewBox with `currentColor`.
     """
 
@@ -200,6 +203,7 @@ class IdentityKind:
     handle_format: Literal["email", "phone", "id"] = "id"
     one_account_per_person: bool = False
     trusted_email: bool = False
+    links_declared_email: bool = True
 
     @property
     def phone_like(self) -> bool:

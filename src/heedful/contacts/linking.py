@@ -105,17 +105,25 @@ def _emails_in_text(identity: Identity, text: str, mentioned, *, public: bool, s
             continue
         skip.add(email)
         if not public and _declares_own(text, match):
-            link_email(identity, email, reason="email given in private message")
-            continue
-        owner = Identity.objects.select_related("contact").filter(kind=EMAIL_KIND, handle=email).first()
-        if owner is not None and owner.blocked:
+            if registry.identity_kind(identity.kind).links_declared_email:
+                link_email(identity, email, reason="email given in private message")
+            else:  # anyone can type any address here: an agent decides
+                _suggest_email(identity, email, "email given by an unverified visitor", unowned=True)
             continue
         reason = "email in public post" if public else "email mentioned in private message"
-        if owner is not None:
+        _suggest_email(identity, email, reason, unowned=public)  # a public address may be theirs
+
+
+def _suggest_email(identity: Identity, email: str, reason: str, *, unowned: bool) -> None:
+    """Suggest joining the contact that has `email`, or (`unowned`) giving the address to this
+    one when nobody has it; never for an erased address."""
+    owner = Identity.objects.select_related("contact").filter(kind=EMAIL_KIND, handle=email).first()
+    if owner is not None:
+        if not owner.blocked:
             suggest(live(identity.contact), other=live(owner.contact), reason=reason, evidence={"kind": "email"})
-        elif public and blocked_identity(EMAIL_KIND, email) is None:  # nobody has it: may be theirs
-            suggest(live(identity.contact), handle_kind=EMAIL_KIND, handle=email, reason=reason,
-                    evidence={"kind": "email"})
+    elif unowned and blocked_identity(EMAIL_KIND, email) is None:
+        suggest(live(identity.contact), handle_kind=EMAIL_KIND, handle=email, reason=reason,
+                evidence={"kind": "email"})
 
 
 def _declares_own(text: str, match: re.Match) -> bool:

@@ -4,6 +4,8 @@ last N days) stands for `since` when that is absent."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpResponse
 from ninja import Router
 
@@ -24,8 +26,8 @@ def list_reports(request):
 
 @router.get("/reports/{name}")
 @answers(403)
-def get_report(request, name: str, since: str = "", until: str = "", channel: str = "", team: str = "",
-               label: str = "", days: int = 0, format: str = "json"):
+def get_report(request, name: str, since: datetime | None = None, until: datetime | None = None,
+               channel: str = "", team: int | None = None, label: str = "", days: int = 0, format: str = "json"):
     f = query.filters(since=since, until=until, channel=channel, team=team, label=label, days=days,
                       teams=rollup_teams(request.auth))
     result = query.run(name, f)

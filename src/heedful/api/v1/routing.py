@@ -9,8 +9,8 @@ from zoneinfo import available_timezones
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
+from ninja import Router, Schema, Status
+from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from heedful.accounts.access import (
@@ -44,10 +44,41 @@ class Strict(Schema):
     model_config = ConfigDict(extra="forbid")  # an unknown field is a 422, never dropped
 
 
+# JSON's own types, no coercion: false is no 0, "5" no number, 0 no date (1.0 is an integer).
+def _json_number(value):
+    if isinstance(value, (bool, str)):
+        raise ValueError("a JSON number")
+    return value
+
+
+def _json_text(value):
+    if not isinstance(value, str):
+        raise ValueError("a JSON string")
+    return value
+
+
+def _json_bool(value):
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
+def number(kind, **limits):
+    """A JSON number with its limits in the schema (the limits apply before the type check)."""
+    return Annotated[kind, Field(**limits), BeforeValidator(_json_number)]
+
+
+Bool = Annotated[bool, BeforeValidator(_json_bool)]
+IsoDate = Annotated[date, BeforeValidator(_json_text)]
+Id = number(int, ge=1, le=2**63 - 1)
+Minutes = number(int, ge=1, le=2**31 - 1)
+Capacity = number(int, ge=1, le=1000)
+
+
 class TeamRoutingIn(Strict):
     assignment: Literal[tuple(Assignment.values)] | None = None
-    capacity: int | None = Field(None, ge=1, le=1000, description="open conversations per agent")
-    capacity_per_kind: dict[str, int] | None = Field(None, description='e.g. {"twitter": 3}')
+    capacity: Capacity | None = Field(None, description="open conversations per agent")
+    capacity_per_kind: dict[str, number(int, ge=0, le=1000)] | None = Field(None, description='e.g. {"twitter": 3}')
 
 
 class PresenceIn(Strict):
@@ -57,7 +88,7 @@ class PresenceIn(Strict):
 class AgentRoutingIn(Strict):
     languages: list[str] | None = None
     skills: list[str] | None = None
-    capacity: int | None = Field(None, ge=1, le=1000)
+    capacity: Capacity | None = None
 
 
 HHMM = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
@@ -65,7 +96,7 @@ ZONES = tuple(sorted(available_timezones()))
 
 
 class Period(Strict):
-    weekday: int = Field(..., ge=0, le=6, description="0 Monday ... 6 Sunday")
+    weekday: number(int, ge=0, le=6) = Field(..., description="0 Monday ... 6 Sunday")
     start: str = Field(..., pattern=HHMM, description="HH:MM local time")
     end: str = Field(..., pattern=HHMM, description="HH:MM; before start: the period runs on past midnight")
 
@@ -74,18 +105,18 @@ class BusinessHoursIn(Strict):
     name: str = Field(..., min_length=1, max_length=120)
     timezone: Literal[ZONES] = "UTC"
     periods: list[Period]
-    holidays: list[date] = []
+    holidays: list[IsoDate] = []
 
 
 class SlaPolicyIn(Strict):
     name: str = Field(..., min_length=1, max_length=120)
-    team: int | None = None
-    channel: int | None = None
-    priority: int | None = Field(None, ge=0, le=3)
-    first_response_minutes: int | None = Field(None, ge=1)
-    next_response_minutes: int | None = Field(None, ge=1)
-    resolution_minutes: int | None = Field(None, ge=1)
-    business_hours: int | None = None
+    team: Id | None = None
+    channel: Id | None = None
+    priority: number(int, ge=0, le=3) | None = None
+    first_response_minutes: Minutes | None = None
+    next_response_minutes: Minutes | None = None
+    resolution_minutes: Minutes | None = None
+    business_hours: Id | None = None
 
 
 class Condition(Strict):
@@ -112,17 +143,17 @@ class Note(Strict):
 
 class Assign(Strict):
     type: Literal["assign"]
-    user: int
+    user: Id
 
 
 class SetTeam(Strict):
     type: Literal["set_team"]
-    team: int
+    team: Id
 
 
 class SetPriority(Strict):
     type: Literal["set_priority"]
-    priority: int = Field(..., ge=0, le=3)
+    priority: number(int, ge=0, le=3)
 
 
 class Webhook(Strict):
@@ -133,7 +164,7 @@ class Webhook(Strict):
 
 class Snooze(Strict):
     type: Literal["snooze"]
-    minutes: float = Field(..., gt=0, le=525600)
+    minutes: number(float, gt=0, le=525600)
 
 
 class Resolve(Strict):
@@ -149,8 +180,8 @@ class RuleIn(Strict):
     event: Literal[automation.EVENTS]
     conditions: list[Condition] = []
     actions: list[Action] = Field(..., min_length=1)
-    enabled: bool = True
-    position: int = Field(0, ge=0, le=1_000_000)
+    enabled: Bool = True
+    position: number(int, ge=0, le=1_000_000) = 0
 
 
 def _admin(request) -> None:

@@ -51,6 +51,7 @@ WEBCHAT = IdentityKind(
     # A person opens chats from many browsers; several visitor handles on one contact is normal.
     one_account_per_person=False,
     trusted_email=False,  # a typed email is only a claim; verified ones come as verified_email
+    links_declared_email=False,  # "my email is ..." from an anonymous visitor is a suggestion
 )
 
 

@@ -59,7 +59,7 @@ def test_flush_writes_and_announce_tells(channel, heard):
     with transaction.atomic():
         batch.announce()
     assert heard == [
-        (names.CONVERSATION_CREATED, {"conversation_id": new.pk}),
+        (names.CONVERSATION_CREATED, {"conversation_id": new.pk, "channel_id": channel.pk}),
         (names.MESSAGE_CREATED, {"message_id": first.pk, "conversation_id": new.pk, "direction": "in",
                                  "snoozed": False}),
         (names.MESSAGE_CREATED, {"message_id": again.pk, "conversation_id": old.pk, "direction": "in",

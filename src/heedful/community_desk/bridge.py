@@ -7,6 +7,7 @@ import logging
 from django.db import transaction
 
 from heedful.channels import actions as channel_actions
+from heedful.channels.cache import get_channel
 from heedful.channels.models import Channel
 from heedful.channels.providers.community import wire
 from heedful.community import actions, selectors
@@ -133,6 +134,10 @@ def _on_category(name, payload):
 
 
 def _on_conversation(name, payload):
+    # Every channel's new conversations come here: skip the others without a query.
+    channel = get_channel(payload["channel_id"]) if payload.get("channel_id") else None
+    if channel is not None and channel.provider != PROVIDER:
+        return
     conversation = Conversation.objects.filter(pk=payload.get("conversation_id"), channel__provider=PROVIDER).first()
     topic_id = wire.topic_id_of(conversation.thread_key) if conversation else None
     if topic_id:

@@ -23,7 +23,7 @@ def open_conversation(channel, contact, *, public: bool = False, subject: str = 
         channel=channel, contact=contact, public=public, subject=subject[:500],
         thread_key=thread_key[:255], team=channel.team, created_at=at, last_activity_at=at,
     )
-    emit(names.CONVERSATION_CREATED, conversation_id=conversation.pk)
+    emit(names.CONVERSATION_CREATED, conversation_id=conversation.pk, channel_id=conversation.channel_id)
     return conversation
 
 

@@ -104,7 +104,7 @@ class ConversationBatch:
         """Emit conversation.created, message.created and conversation.reopened for what
         `flush()` wrote. Call after `flush()`, in the same transaction."""
         for conversation in self.new:
-            emit(names.CONVERSATION_CREATED, conversation_id=conversation.pk)
+            emit(names.CONVERSATION_CREATED, conversation_id=conversation.pk, channel_id=conversation.channel_id)
         for message, _ in self.messages:
             # `snoozed` lets the snooze listener skip its query for the usual, unsnoozed case.
             emit(names.MESSAGE_CREATED, message_id=message.pk, conversation_id=message.conversation_id,

@@ -98,9 +98,7 @@ def document_bodies(schema: dict) -> dict:
         return schema
     variants, credential_refs, providers = [], [], registry.keys()
     for key in providers:
-        model = getattr(registry.get(key), "credentials", None)
-        if model is None:
-            continue
+        model = registry.get(key).credentials  # every provider has one (BaseProvider's default)
         name = f"{model.__name__}"
         components[name] = model.model_json_schema(ref_template="#/components/schemas/{model}")
         credential_refs.append({"$ref": f"#/components/schemas/{name}"})

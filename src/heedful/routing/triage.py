@@ -17,7 +17,7 @@ from heedful.conversations.models import Conversation, Status
 from heedful.core import jobs
 from heedful.core.clock import now
 from heedful.routing import actions, conf, language, priority, sla
-from heedful.routing.models import ConversationRouting
+from heedful.routing.models import Assignment, ConversationRouting, TeamQueue
 
 
 class Router:
@@ -129,7 +129,14 @@ class Router:
             state.conversation_id = conversation.pk
             rows.append(state)
         actions.save_states(rows)
-        ids = sorted(c.pk for key, (c, _) in self.touched.items() if key in self.to_assign and c.team_id)
+        waiting = [c for key, (c, _) in self.touched.items() if key in self.to_assign and c.team_id]
+        if not waiting:
+            return
+        # Most desks assign by hand: one small read here saves a job (a broker round trip and a
+        # locked read) per batch for teams that do.
+        automatic = set(TeamQueue.objects.filter(team_id__in={c.team_id for c in waiting})
+                        .exclude(assignment=Assignment.MANUAL).values_list("team_id", flat=True))
+        ids = sorted(c.pk for c in waiting if c.team_id in automatic)
         if ids:
             jobs.enqueue("heedful.routing.assign", ids)
 

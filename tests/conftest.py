@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The shared headless Chromium fixture (`browser`) for every browser test.
+pytest_plugins = ["tests.browser"]
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

@@ -7,13 +7,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.test_browser import browser  # noqa: F401  the shared Chromium fixture
-
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = pytest.mark.browser
 
 
-def test_api_docs_render_with_no_outside_request(browser, live_server):  # noqa: F811
+def test_api_docs_render_with_no_outside_request(browser, live_server):
     context = browser.new_context()
     page = context.new_page()
     hosts, errors = set(), []

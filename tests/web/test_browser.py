@@ -13,7 +13,6 @@ import socket
 import time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,16 +20,13 @@ import pytest
 from heedful.channels import registry
 from heedful.conversations.models import Conversation, Message
 from heedful.core.clock import now
+from tests.browser import SCREENSHOTS
 from tests.web.conftest import PASSWORD, make_user
 
 # Playwright's sync API runs its own event loop in this thread; the ORM calls below are safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # Records whether an optimistic "Sending…" bubble ever appeared, without blocking the page.
 WATCH_SENDING = """
 window.__sawSending = false;
@@ -38,18 +34,6 @@ new MutationObserver(() => {
   if (document.querySelector('.msg.is-optimistic')) { window.__sawSending = true; }
 }).observe(document, {subtree: true, childList: true});
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed; browser tests need a system Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(autouse=True)

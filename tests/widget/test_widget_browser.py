@@ -21,9 +21,6 @@ from heedful.conversations.models import Conversation
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs its own loop here
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct-horse-battery"
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Brand shop</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
@@ -40,18 +37,6 @@ def free_port() -> int:
 def short_streams(settings):
     settings.HEEDFUL_SSE_HEARTBEAT_SECONDS = 1
     settings.HEEDFUL_SSE_LIFETIME_SECONDS = 30
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed; browser tests need a system Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -24,16 +24,17 @@ from django.conf import settings
 from django.core.cache import cache
 
 from heedful.audit.actions import record as audit
-from heedful.core.errors import HeedfulError
+from heedful.core.errors import RateLimited
 
 
-class TooManyAttempts(HeedfulError):
-    status = 429
+class TooManyAttempts(RateLimited):
+    """A lockout after repeated failed logins or wrong tokens."""
+
     code = "throttled"
 
     def __init__(self, retry_after: float):
-        self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(f"too many failed attempts; try again in {self.retry_after} seconds")
+        super().__init__(f"too many failed attempts; try again in {max(1, math.ceil(retry_after))} seconds",
+                         retry_after)
 
 
 def client_ip(request) -> str:

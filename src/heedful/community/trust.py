@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from heedful.core.clock import now
-from heedful.core.errors import HeedfulError
+from heedful.core.errors import RateLimited
 
 DEFAULTS = {
     1: {"topics_entered": 5, "posts_read": 30, "read_seconds": 10 * 60},
@@ -70,15 +70,6 @@ def review_reason(member, *, staff: bool, links: int, attachments: int = 0) -> s
     if attachments:
         return "a new member's post with an attachment"
     return ""
-
-
-class RateLimited(HeedfulError):
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def check_new_member_limits(member, *, topics_today: int, replies_today: int, topic: bool) -> None:

@@ -1,5 +1,7 @@
 """Typed errors. Views and the API map them to HTTP statuses in one place."""
 
+import math
+
 
 class HeedfulError(Exception):
     status = 400
@@ -9,6 +11,24 @@ class HeedfulError(Exception):
 class NotFound(HeedfulError):
     status = 404
     code = "not_found"
+
+
+class Unauthorized(HeedfulError):
+    """No credentials, or ones that do not check out (a token, a signed visitor token)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class RateLimited(HeedfulError):
+    """Too many requests: a 429 whose `Retry-After` is `retry_after` whole seconds."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float):
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(message)
 
 
 class PermissionDenied(HeedfulError):

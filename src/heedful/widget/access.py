@@ -12,22 +12,8 @@ from heedful.accounts.throttle import client_ip
 from heedful.channels.cache import get_channel
 from heedful.channels.models import ChannelStatus
 from heedful.channels.providers.webchat.provider import KIND, channel_id_from_key
-from heedful.core.errors import HeedfulError, NotFound, PermissionDenied
+from heedful.core.errors import NotFound, PermissionDenied, RateLimited, Unauthorized
 from heedful.widget import limits, origins, tokens
-
-
-class Unauthorized(HeedfulError):
-    status = 401
-    code = "unauthorized"
-
-
-class Throttled(HeedfulError):
-    status = 429
-    code = "throttled"
-
-    def __init__(self, retry_after: int):
-        super().__init__(f"too many requests; try again in {retry_after} seconds")
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -49,7 +35,7 @@ def _limit(scope: str, who: str) -> None:
     try:
         limits.hit(scope, who)
     except limits.Limited as exc:
-        raise Throttled(exc.retry_after) from None
+        raise RateLimited(f"too many requests; try again in {exc.retry_after} seconds", exc.retry_after) from None
 
 
 def _checked_origin(channel, request) -> str | None:

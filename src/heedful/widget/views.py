@@ -15,7 +15,7 @@ from pathlib import Path
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from heedful.core.errors import HeedfulError, ValidationError
+from heedful.core.errors import HeedfulError, RateLimited, Unauthorized, ValidationError
 from heedful.widget import access, availability, gate, inbound, origins, stream, tokens
 
 SCRIPT = Path(__file__).resolve().parent / "static" / "heedful" / "widget.js"
@@ -34,7 +34,7 @@ def answer(view):
             response = view(request, *args, **kwargs)
         except HeedfulError as exc:
             response = JsonResponse({"error": exc.code, "detail": str(exc)}, status=exc.status)
-            if isinstance(exc, access.Throttled):
+            if isinstance(exc, RateLimited):
                 response["Retry-After"] = str(exc.retry_after)
             if exc.status == 403:
                 return response  # another site: it may not even read the refusal
@@ -88,7 +88,7 @@ def sessions(request):
             visitor = tokens.identified(caller.channel.pk, caller.channel.credential("identity_secret"),
                                         claim, before)
         except tokens.BadToken as exc:
-            raise access.Unauthorized(str(exc)) from None
+            raise Unauthorized(str(exc)) from None
     return JsonResponse({"token": tokens.issue(visitor), "verified": visitor.verified,
                          "channel": _channel_json(caller.channel)}, status=201)
 

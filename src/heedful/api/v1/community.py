@@ -22,14 +22,9 @@ from heedful.community import actions, members, selectors
 from heedful.community.members import ANONYMOUS, Viewer
 from heedful.community.models import Category, Post, Topic
 from heedful.community_desk import bridge
-from heedful.core.errors import HeedfulError, PermissionDenied
+from heedful.core.errors import PermissionDenied, Unauthorized
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-class NotAuthenticated(HeedfulError):
-    status = 401
-    code = "unauthorized"
 
 
 class _Strict(Schema):
@@ -72,7 +67,7 @@ class CommunityAuth(APIKeyHeader):
                 return members.member_viewer(member)
             user = TokenAuth().authenticate(request, header)
             if user is None:
-                raise NotAuthenticated("unknown or missing token")
+                raise Unauthorized("unknown or missing token")
             return members.staff_viewer(user) if members.is_staff(user) else ANONYMOUS
         found = members.viewer_of(request)
         if found.authenticated and request.method not in SAFE_METHODS and check_csrf(request) is not None:
@@ -89,7 +84,7 @@ router = Router(tags=["community"], auth=CommunityAuth())
 def _writer(request) -> Viewer:
     found = request.auth
     if not found.authenticated:
-        raise NotAuthenticated("a member or staff token is required")
+        raise Unauthorized("a member or staff token is required")
     return found
 
 

@@ -61,14 +61,20 @@ FULL = Sizes(
 )
 
 # What the issue asks for; every figure in the report is printed beside one of these.
+# The targets of the second performance round (each quoted beside a ceiling of the same run).
 TARGETS = {
     "ingest.accepted_webhooks_per_s": (">=", 2000),
-    "ingest.processed_messages_per_s": (">=", 1000),
-    "ingest.paced.receipt_to_visible_ms.p99": ("<", 2000),
+    "ingest.processed_messages_per_s": (">=", 1500),
+    "ingest.paced.receipt_to_visible_ms.p99": ("<", 1000),
+    "ingest.max.route_step_us_per_message.wall": ("<", 1000),  # routing + priority under 1 ms a message
+    "ingest.paced_on_loaded_desk.receipt_to_visible_ms.p99": ("<", 2000),
+    "ingest.max.echoes_dropped": ("<=", 0),
+    "copy.ratio_copy_to_heedful": ("<=", 10),
     "desk.inbox_p95_ms": ("<=", 50),
     "desk.conversation_p95_ms": ("<=", 50),
     "desk.search_p95_ms": ("<=", 200),
-    "desk.reports_p95_ms": ("<=", 1000),
+    "desk.reports_p95_ms": ("<=", 200),
+    "live.receipt_to_event_ms.p99": ("<=", 1000),
 }
 
 

@@ -131,16 +131,26 @@ def phase_stats(after_id: int, upto_id: int) -> dict:
                        "jsonb_array_elements_text(coalesce(result->'ignored', '[]'::jsonb)) r "
                        "WHERE id > %s AND id <= %s GROUP BY 1 ORDER BY 2 DESC LIMIT 5", [after_id, upto_id])
         ignored = dict(cursor.fetchall())
+        # the pipeline writes each event's share of the route step (ingestion/step_cost.py)
+        cursor.execute("SELECT sum((result->>'route_us')::float), sum((result->>'route_cpu_us')::float) "
+                       "FROM ingestion_inboundevent WHERE id > %s AND id <= %s", [after_id, upto_id])
+        route_wall, route_cpu = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM ingestion_inboundevent WHERE id > %s AND id <= %s "
+                       "AND result->'ignored' ? 'brand message outside any conversation'", [after_id, upto_id])
+        echoes_dropped = cursor.fetchone()[0]
     quantiles = quantiles or [None, None, None]
     ms = [round(q * 1000, 1) if q is not None else None for q in quantiles]
     return {
         "events": sum(statuses.values()), "event_statuses": statuses, "messages": messages,
-        "ignored_reasons": ignored,
+        "ignored_reasons": ignored, "echoes_dropped": echoes_dropped,
         "receipt_to_visible_ms": {"p50": ms[0], "p95": ms[1], "p99": ms[2],
                                   "max": round(worst * 1000, 1) if worst is not None else None},
         "first_receipt_to_last_visible_s": round(float(span), 3) if span else None,
         "processed_messages_per_s": round(messages / float(span), 1) if span else None,
         "stored_events_per_s": round(sum(statuses.values()) / float(accept_window), 1) if accept_window else None,
+        "route_step_us_per_message": {  # priority, SLA timers, labels: Router() + route() + flush()
+            "wall": round(route_wall / messages, 1) if messages and route_wall else None,
+            "cpu": round(route_cpu / messages, 1) if messages and route_cpu else None},
     }
 
 

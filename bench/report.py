@@ -25,7 +25,8 @@ def check_targets(results: dict) -> list[dict]:
         entry = {"metric": path, "value": value, "target": f"{op} {target}", "met": met}
         if not met:
             entry["missed_by"] = (f"{100 * (target - value) / target:.0f}% below" if op == ">="
-                                  else f"{value / target:.1f}x the limit")
+                                  else f"{value / target:.1f}x the limit" if target
+                                  else f"{value} over")
         checked.append(entry)
     return checked
 
@@ -47,7 +48,10 @@ _TABLE = [
     ("ingest.paced.receipt_to_visible_ms.p50", "ingest: receipt->visible p50 ms (500/s)"),
     ("ingest.paced.receipt_to_visible_ms.p95", "ingest: receipt->visible p95 ms (500/s)"),
     ("ingest.paced.receipt_to_visible_ms.p99", "ingest: receipt->visible p99 ms (500/s)"),
+    ("ingest.max.route_step_us_per_message.wall", "ingest: route step us/message, wall (max load)"),
+    ("ingest.max.route_step_us_per_message.cpu", "ingest: route step us/message, CPU (max load)"),
     ("ingest.paced_on_loaded_desk.receipt_to_visible_ms.p99", "ingest: p99 ms at 500/s on the loaded desk"),
+    ("ingest.max.echoes_dropped", "ingest: brand echoes dropped (max load)"),
     ("ingest.max.memory_peak_mb.web", "memory: web peak RSS MB (all processes)"),
     ("ingest.max.memory_peak_mb.worker", "memory: worker peak RSS MB (all processes)"),
     ("live.receipt_to_event_ms.p50", "live: receipt->agent event p50 ms"),

@@ -54,6 +54,7 @@ def test_quick_run_prints_every_figure_as_json(tmp_path):
         assert ingest[run]["messages"] > 0.9 * ingest[run]["webhooks_sent"]
         assert set(ingest[run]["receipt_to_visible_ms"]) >= {"p50", "p95", "p99"}
         assert ingest[run]["memory_peak_mb"]["web"] > 0 and ingest[run]["memory_peak_mb"]["worker"] > 0
+        assert ingest[run]["echoes_dropped"] == 0, ingest[run]["ignored_reasons"]  # held for their parents
     assert report["live"]["delivered_share"] > 0.9
     desk = report["desk"]
     assert not desk["failed_pages"], desk["failed_pages"]

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "heedful.community",
     "heedful.community_desk",
     "heedful.knowledge",
+    "heedful.integrations",
 ]
 # Provider packages register themselves with the channel registry when imported.
 HEEDFUL_PROVIDERS = [
@@ -86,6 +87,7 @@ HEEDFUL_PROVIDERS = [
         "heedful.channels.providers.twilio,"
         "heedful.channels.providers.webchat,"
         "heedful.channels.providers.community,"
+        "heedful.channels.providers.phone,"
         "heedful.channels.providers.api",
     ).split(",")
     if p
@@ -98,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "heedful.community.middleware.MemberMiddleware",  # the forum member, for the help centre
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,6 +172,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ROUTES = {
     "heedful.ingestion.*": {"queue": "ingest"},
     "heedful.outbound.*": {"queue": "outbound"},
+    "heedful.integrations.*": {"queue": "outbound"},  # outgoing HTTP, kept off the ingest queue
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-inbound": {"task": "heedful.ingestion.sweep", "schedule": 5.0},
@@ -181,6 +185,7 @@ CELERY_BEAT_SCHEDULE = {
     "routing-sweep": {"task": "heedful.routing.sweep", "schedule": 30.0},
     "embed-articles": {"task": "heedful.knowledge.embed_missing", "schedule": 300.0},
     "settle-deflections": {"task": "heedful.knowledge.settle_deflections", "schedule": 60.0},
+    "sweep-integration-webhooks": {"task": "heedful.integrations.sweep", "schedule": 15.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -217,6 +222,9 @@ import warnings  # noqa: E402
 
 warnings.filterwarnings("ignore", message="No directory at")
 
+# A web chat channel's public key: the forum and help-centre pages embed that chat, and a signed-in
+# member is recognised in it (community_desk.chat_identity). Empty: no chat on those pages.
+HEEDFUL_COMMUNITY_CHAT_KEY = os.environ.get("HEEDFUL_COMMUNITY_CHAT_KEY", "")
 HEEDFUL_MAX_ATTACHMENT_BYTES = int(os.environ.get("HEEDFUL_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024))
 HEEDFUL_MAX_WEBHOOK_BYTES = int(os.environ.get("HEEDFUL_MAX_WEBHOOK_BYTES", 40 * 1024 * 1024))
 HEEDFUL_INGEST_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_INGEST_MAX_ATTEMPTS", 5))
@@ -229,7 +237,16 @@ HEEDFUL_INGEST_JOB_BATCH = int(os.environ.get("HEEDFUL_INGEST_JOB_BATCH", 200))
 HEEDFUL_INGEST_JOB_WAIT_MS = float(os.environ.get("HEEDFUL_INGEST_JOB_WAIT_MS", 50))
 # A pending event older than this is picked up by the sweeper (a worker died holding it).
 HEEDFUL_INGEST_STALE_SECONDS = float(os.environ.get("HEEDFUL_INGEST_STALE_SECONDS", 30))
+# A brand echo or reply whose customer message is not processed yet (stored later by another web
+# process, held by another worker) waits for it this long, tried again every RETRY seconds,
+# instead of being ignored as "outside any conversation".
+HEEDFUL_INGEST_HOLD_SECONDS = float(os.environ.get("HEEDFUL_INGEST_HOLD_SECONDS", 5))
+HEEDFUL_INGEST_HOLD_RETRY_SECONDS = float(os.environ.get("HEEDFUL_INGEST_HOLD_RETRY_SECONDS", 0.5))
 HEEDFUL_OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_OUTBOUND_MAX_ATTEMPTS", 6))
+# A delivery whose worker died mid-send is tried again (same idempotency key) once this lease ends.
+HEEDFUL_OUTBOUND_LEASE_SECONDS = float(os.environ.get("HEEDFUL_OUTBOUND_LEASE_SECONDS", 120))
+# The inbox says "catching up" once a stored webhook has waited this long to be processed.
+HEEDFUL_CATCHING_UP_SECONDS = float(os.environ.get("HEEDFUL_CATCHING_UP_SECONDS", 30))
 # Routing (routing/conf.py has the defaults): priority weights and bands as JSON objects that
 # override single entries, e.g. HEEDFUL_PRIORITY_WEIGHTS='{"angry": 3}'.
 HEEDFUL_PRIORITY_WEIGHTS = json.loads(os.environ.get("HEEDFUL_PRIORITY_WEIGHTS") or "{}")
@@ -240,6 +257,8 @@ HEEDFUL_SLA_NEAR_BREACH_FRACTION = float(os.environ.get("HEEDFUL_SLA_NEAR_BREACH
 HEEDFUL_VIRALITY_K = float(os.environ.get("HEEDFUL_VIRALITY_K", 2.0))
 HEEDFUL_AUTOMATION_MAX_HOPS = int(os.environ.get("HEEDFUL_AUTOMATION_MAX_HOPS", 10))
 HEEDFUL_WEBHOOK_ALLOW_PRIVATE = env_bool("HEEDFUL_WEBHOOK_ALLOW_PRIVATE", False)
+# Attempts of one integration webhook delivery before it is failed (integrations/delivery.py).
+HEEDFUL_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_WEBHOOK_MAX_ATTEMPTS", 8))
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = HEEDFUL_MAX_WEBHOOK_BYTES
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,12 +30,15 @@ from heedful.contacts.normalize import handle as normalized_handle
 from heedful.conversations import bulk, delivery
 from heedful.conversations.engagement import record_engagement
 from heedful.conversations.models import Conversation, Delivery, Message
+from heedful.core import jobs
 from heedful.core.bulk_update import update_rows
 from heedful.core.clock import backoff, now
 from heedful.events import names
 from heedful.events.dispatcher import emit
 from heedful.ingestion import attachments as attachment_store
+from heedful.ingestion.deletions import apply_deletion
 from heedful.ingestion.models import EventStatus, InboundEvent
+from heedful.ingestion.step_cost import StepClock
 from heedful.insights.redaction import redact
 from heedful.insights.sentiment import polarity
 from heedful.routing import triage
@@ -48,15 +52,26 @@ class Outcome:
     duplicates: int = 0
     statuses: int = 0
     engagements: int = 0
+    deletions: int = 0  # messages their author deleted on the provider, redacted
     ignored: list[str] = field(default_factory=list)
+    may_hold: bool = False  # a brand message whose parent is missing may wait for it
+    held: list[str] = field(default_factory=list)  # what the event waits for, if it waits
+    route_us: float = 0.0  # this event's share of the route step (step_cost.StepClock)
+    route_cpu_us: float = 0.0
 
     def as_dict(self) -> dict:
         return {"created": [m.pk for m in self.created], "duplicates": self.duplicates,
-                "statuses": self.statuses, "engagements": self.engagements, "ignored": self.ignored}
+                "statuses": self.statuses, "engagements": self.engagements, "ignored": self.ignored,
+                **({"held": self.held} if self.held else {}),
+                **({"deletions": self.deletions} if self.deletions else {}),
+                **({"route_us": round(self.route_us, 1), "route_cpu_us": round(self.route_cpu_us, 1)}
+                   if self.route_us else {})}
 
     @property
     def status(self) -> str:
-        useful = self.created or self.statuses or self.engagements or self.duplicates
+        if self.held:
+            return EventStatus.PENDING
+        useful = self.created or self.statuses or self.engagements or self.duplicates or self.deletions
         return EventStatus.DONE if useful else EventStatus.IGNORED
 
 
@@ -88,7 +103,7 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
 
 def apply(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> dict[int, Outcome]:
     """Run the steps after normalize for already-parsed events. Call inside a transaction."""
-    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored)) for e in events}
+    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored), may_hold=may_hold(e)) for e in events}
     by_channel: dict[int, list[InboundEvent]] = {}
     for event in events:
         by_channel.setdefault(event.channel_id, []).append(event)
@@ -114,19 +129,24 @@ def _channel_messages(channel, items: list[tuple[int, InboundMessage]], outcomes
     identified = identify(items)
     batch = bulk.ConversationBatch()
     threads = Threads(channel, identified, batch)
-    router = triage.Router(channel, identified, threads.by_id)  # routing's reads, once per batch
+    routing = StepClock()
+    with routing:
+        router = triage.Router(channel, identified, threads.by_id)  # routing's reads, once per batch
     stored = []
     for event_id, msg, identity in identified:
         conversation = threads.thread(identity, msg, outcomes[event_id])
         if conversation is None:
             continue
         enriched = enrich(msg)
-        route(router, conversation, identity, msg, enriched["sentiment"])
+        with routing:
+            route(router, conversation, identity, msg, enriched["sentiment"])
         outcomes[event_id].created.append(batch.append(
             conversation, msg.attachments, **message_fields(event_id, identity, msg, enriched)))
         stored.append((identity, msg))
     batch.flush(attachment_store.save_all)
-    router.flush()  # routing's rows for the batch, now that new conversations have ids
+    with routing:
+        router.flush()  # routing's rows for the batch, now that new conversations have ids
+    routing.share([outcomes[pk] for pk in dict.fromkeys(event_id for event_id, _ in items)])
     linking.after_messages(channel, stored)  # join the handles messages reveal
     notify(batch)
 
@@ -219,7 +239,12 @@ class Threads:
         """The message's conversation, found or opened; None (with the reason) if it has none."""
         conversation = self.find(identity, msg)
         if conversation is None:
-            if msg.automated:
+            if outcome.may_hold and msg.direction == "out" and not msg.automated \
+                    and (msg.reply_to_ids or msg.thread_key):
+                # The customer message it answers may still be on its way (another web process
+                # stored it later, another worker holds it): wait for it rather than drop it.
+                outcome.held.append(msg.provider_message_id or msg.thread_key)
+            elif msg.automated:
                 outcome.ignored.append("automated message outside any conversation")
             elif msg.direction == "out":
                 outcome.ignored.append("brand message outside any conversation")
@@ -287,6 +312,8 @@ def _updates(channel, event: ParsedEvent, outcome: Outcome) -> None:
         outcome.statuses += apply_status(channel, status)
     for update in event.engagements:
         outcome.engagements += record_engagement(channel, update.provider_message_id, update.engagement)
+    for deletion in event.deletions:
+        apply_deletion(channel, deletion, outcome)
 
 
 def apply_status(channel, status) -> int:
@@ -312,7 +339,12 @@ def _claim(event_ids: list[int]) -> list[InboundEvent]:
 
 
 def _lock_channels(channel_ids) -> None:
-    """Serialise processing per channel so replies never overtake the message they answer."""
+    """Serialise processing per channel so replies never overtake the message they answer.
+
+    A lock per customer is not enough: another customer may answer the brand's reply to this
+    one, and that answer must wait for the reply's batch to commit. Finer locks need each event's
+    parent known before it is claimed (a column written at receipt), not after parsing.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for channel_id in sorted(channel_ids):
@@ -350,9 +382,31 @@ def _failed(event: InboundEvent, exc: Exception) -> None:
         event.next_attempt_at = now() + backoff(event.attempts)
 
 
+def may_hold(event: InboundEvent) -> bool:
+    """Whether a brand message of this event may still wait for its parent: only with jobs that
+    run apart from the request (inline jobs see events in the order they arrive) and only for
+    HEEDFUL_INGEST_HOLD_SECONDS after it was received, so a true orphan is not held forever."""
+    window = settings.HEEDFUL_INGEST_HOLD_SECONDS
+    if not window or settings.HEEDFUL_JOBS == "inline" or event.received_at is None:
+        return False
+    return (now() - event.received_at).total_seconds() < window
+
+
 def _done(event: InboundEvent, outcome: Outcome) -> None:
     event.status, event.result, event.last_error = outcome.status, outcome.as_dict(), ""
+    if outcome.held:
+        _hold(event)
+        return
     event.processed_at, event.next_attempt_at = now(), None
+
+
+def _hold(event: InboundEvent) -> None:
+    """Leave the event pending and try it again shortly; a wait is not a failed attempt."""
+    delay = settings.HEEDFUL_INGEST_HOLD_RETRY_SECONDS
+    event.attempts -= 1
+    event.next_attempt_at = now() + timedelta(seconds=delay)
+    pk = event.pk
+    transaction.on_commit(lambda: jobs.enqueue_in(delay, "heedful.ingestion.process", [pk]))
 
 
 _FIELDS = ["status", "attempts", "result", "last_error", "processed_at", "next_attempt_at"]

@@ -34,6 +34,23 @@ def update(user, channel: Channel, *, name=None, credentials=None, settings=None
     return channel
 
 
+def renew_credentials(channel: Channel, renew) -> dict:
+    """Replace short-lived credentials (an OAuth access token) under the channel's row lock, so
+    pollers and senders racing for a new token renew it once. `renew(credentials)` returns the
+    fields to store, or None when the stored ones are good (another process just renewed them).
+    Its network call runs inside the lock, bounded by its timeout; an error it raises (the
+    sign-in was refused) rolls back and reaches the caller, who marks the channel."""
+    with transaction.atomic():
+        row = Channel.objects.select_for_update().get(pk=channel.pk)
+        fresh = renew(dict(row.credentials or {}))
+        if fresh:
+            row.credentials = {**(row.credentials or {}), **fresh}
+            row.save(update_fields=["credentials"])
+            transaction.on_commit(lambda: cache.forget(row.pk))
+    channel.credentials = row.credentials
+    return dict(row.credentials)
+
+
 def save_poll_cursor(channel_id: int, key: str, cursor: dict) -> None:
     """Keep a poller's cursor in `settings[key]`, leaving the other settings as they are.
 
@@ -54,3 +71,10 @@ def mark_needs_reauth(channel_id: int, detail: str) -> None:
         emit(names.CHANNEL_NEEDS_REAUTH, channel_id=channel_id)
         # After commit: forgetting earlier would let a concurrent read cache the old row again.
         transaction.on_commit(lambda: cache.forget(channel_id))
+
+
+def ensure(provider: str, name: str) -> Channel:
+    """The channel of a provider Heedful runs itself (logged phone calls): the oldest one, made
+    on first use. Two first uses at once may make two; every later use takes the oldest."""
+    found = Channel.objects.filter(provider=provider).order_by("pk").first()
+    return found or Channel.objects.create(provider=provider, name=name, credentials={}, settings={})

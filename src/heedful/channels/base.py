@@ -17,14 +17,16 @@ providers itself. Subclass `BaseProvider`: every optional hook has a default the
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from heedful.core.errors import PayloadError, WebhookAuthError
+from heedful.core.errors import AttachmentRefused, InvalidFields, PayloadError, WebhookAuthError
 
 __all__ = [
     "Handle",
@@ -33,7 +35,12 @@ __all__ = [
     "StatusUpdate",
     "EngagementUpdate",
     "ParsedEvent",
+    "Deletion",
+    "DetailRequest",
     "OutboundRequest",
+    "OutboundAttachment",
+    "FileRules",
+    "AttachmentRefused",
     "ProviderReceipt",
     "BaseProvider",
     "Credentials",
@@ -119,10 +126,33 @@ class EngagementUpdate:
 
 
 @dataclass
+class Deletion:
+    """The author deleted a post or message on the provider (a tweet delete event): its text and
+    media go everywhere Heedful stored them, and `stub` (the provider's words) stays instead."""
+
+    provider_message_id: str
+    author: Handle | None = None  # who deleted it; only the author's own message is touched
+    stub: str = "Deleted by the author."
+    at: datetime | None = None
+
+
+@dataclass
+class DetailRequest:
+    """A further read a provider needs before a notification becomes a message (an Instagram
+    mention names only a comment id). The pipeline records it; a job after the commit calls
+    `fetch_details` outside any transaction and stores the answer as an event of its own."""
+
+    key: str  # unique per channel: the same notification delivered twice is fetched once
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class ParsedEvent:
     messages: list[InboundMessage] = field(default_factory=list)
     statuses: list[StatusUpdate] = field(default_factory=list)
     engagements: list[EngagementUpdate] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
+    lookups: list[DetailRequest] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # one reason per ignored item
 
 
@@ -142,6 +172,20 @@ class WebhookRequest:
 
 
 @dataclass
+class OutboundAttachment:
+    """A file on a reply. Before queueing (`check_attachments`) only its facts are known; at send
+    time `content` holds the bytes and `url` a signed, expiring Heedful link to them, for
+    providers that fetch media themselves (Twilio MMS)."""
+
+    key: str  # stable for this file across tries: names its remembered upload
+    filename: str
+    content_type: str
+    size: int
+    content: bytes | None = None
+    url: str = ""
+
+
+@dataclass
 class OutboundRequest:
     outbound_id: int
     idempotency_key: str
@@ -150,7 +194,20 @@ class OutboundRequest:
     subject: str = ""
     # Frozen at queue time by the core: recipient handle, reply target, mode (public/private/dm).
     payload: dict[str, Any] = field(default_factory=dict)
-    attachments: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[OutboundAttachment] = field(default_factory=list)
+    # Steps of a multi-call send (a media upload, the text before the files) finished by an
+    # earlier try, by name; `remember(name, value)` stores one durably at once, so a retry after
+    # a crash skips it instead of uploading or sending it twice.
+    progress: dict[str, str] = field(default_factory=dict)
+    remember: Callable[[str, str], None] = field(default=lambda name, value: None, repr=False)
+
+    def done(self, name: str) -> str:
+        return self.progress.get(name, "")
+
+    def record(self, name: str, value: str) -> str:
+        self.progress[name] = value
+        self.remember(name, value)
+        return value
 
 
 @dataclass
@@ -158,6 +215,10 @@ class ProviderReceipt:
     provider_message_id: str
     status: str = "sent"
     raw: dict[str, Any] = field(default_factory=dict)
+    # The customer's handle on the private thread this message opened, when the provider names
+    # one the brand could not address directly (the Messenger PSID a private reply to a comment
+    # went to): the core links it to the customer and follows that thread.
+    recipient: Handle | None = None
 
 
 class SendError(Exception):
@@ -180,6 +241,52 @@ class PermanentSendError(SendError):
 
 class ReauthRequired(PermanentSendError):
     """The channel's token is expired or revoked: the channel needs re-authorisation."""
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """A channel's limits for files on a reply, checked before queueing.
+
+    `types` maps a content type pattern ("image/png", "video/*", "*") to the largest file of that
+    type in bytes; the first matching pattern applies.
+    """
+
+    platform: str
+    types: dict[str, int]
+    max_files: int = 10
+    max_total: int | None = None
+
+    def check(self, files: list[OutboundAttachment]) -> None:
+        if len(files) > self.max_files:
+            raise AttachmentRefused(f"{self.platform} takes at most {self.max_files} "
+                                    f"file{'s' if self.max_files != 1 else ''} per reply")
+        for item in files:
+            limit = self.limit_for(item.content_type)
+            if limit is None:
+                raise AttachmentRefused(
+                    f"{self.platform} does not accept {item.content_type or 'untyped'} files "
+                    f"({item.filename}); it accepts {', '.join(self.types)}")
+            if item.size > limit:
+                raise AttachmentRefused(f"{item.filename} is {megabytes(item.size)}: {self.platform} takes "
+                                        f"{item.content_type} files of at most {megabytes(limit)}")
+        total = sum(item.size for item in files)
+        if self.max_total is not None and total > self.max_total:
+            raise AttachmentRefused(f"the files come to {megabytes(total)}: {self.platform} takes at most "
+                                    f"{megabytes(self.max_total)} of files per reply")
+
+    def limit_for(self, content_type: str) -> int | None:
+        content_type = (content_type or "").lower()
+        for pattern, limit in self.types.items():
+            if fnmatch.fnmatchcase(content_type, pattern):
+                return limit
+        return None
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 100 * 1024 else f"{size / 1024:.0f} kB"
+
+
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -230,6 +337,9 @@ class BaseProvider:
     credentials: ClassVar[type[Credentials]] = Credentials
     polls: ClassVar[bool] = False  # read by `fetch_new` (a mailbox) besides webhooks
     can_go_private: ClassVar[bool] = False  # a public post can move to `private_thread_key`
+    # The private thread is a conversation of its own, linked to the public one, instead of the
+    # public conversation turning private (a forum topic stays the public's thread).
+    private_opens_conversation: ClassVar[bool] = False
 
     @property
     def identity_kind(self) -> str:
@@ -266,24 +376,81 @@ class BaseProvider:
         the cursor to keep. Network work; called outside any transaction."""
         return [], cursor
 
+    def fetch_details(self, channel, request: DetailRequest) -> tuple[bytes, str]:
+        """For a provider whose `parse` asks for `lookups`: read what the request names and
+        return (raw body, content type), which is stored and parsed like a webhook. Network
+        work, outside any transaction; raise TemporarySendError to be retried later,
+        PermanentSendError (or ReauthRequired) to give up."""
+        raise NotImplementedError(f"{self.key} fetches no details")
+
+    # -- sign-in (OAuth authorization code, e.g. a Google or Microsoft mailbox) -------------
+    def sign_in_url(self, channel, *, redirect_uri: str, state: str, verifier: str) -> str | None:
+        """Where the channel's owner signs in to grant access (the provider's consent page), or
+        None when the channel signs in with what its credentials already hold. `verifier` is
+        the PKCE code verifier the caller keeps for `complete_sign_in`."""
+        return None
+
+    def complete_sign_in(self, channel, *, code: str, redirect_uri: str, verifier: str) -> dict:
+        """Exchange the code the consent page returned: the credentials to store (tokens).
+        Network work, outside any transaction; raise ReauthRequired when refused."""
+        raise NotImplementedError(f"{self.key} has no sign-in")
+
     # -- outbound --------------------------------------------------------------------------
     def check_reply(self, channel, payload: dict, text: str) -> None:
         """Refuse a reply the provider would refuse (a closed window, a text too long for a DM)
         with a ValidationError, before it is queued."""
+
+    def check_attachments(self, channel, payload: dict, files: list[OutboundAttachment]) -> None:
+        """Refuse, before anything is stored, files this channel would refuse (too many, too big,
+        a type it cannot carry, a public post that takes none) with AttachmentRefused naming the
+        limit. `files` carry their facts, not their bytes. Default: the channel sends no files."""
+        if files:
+            raise AttachmentRefused(f"{self.display_name} replies cannot carry files")
 
     def private_thread_key(self, channel, payload: dict) -> str:
         """For a provider that `can_go_private`: the thread key of the customer's private
         thread, so their private messages continue the same conversation."""
         raise NotImplementedError(f"{self.key} has no private channel")
 
+    def private_email(self, channel, payload: dict) -> str:
+        """An email address the brand's own system knows for the customer (a forum member's
+        sign-up address), which a move to private prefers when an email channel exists."""
+        return ""
+
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         """Deliver one outbound message, or raise a SendError subclass."""
         raise NotImplementedError
+
+    # -- message templates (pre-approved messages, e.g. WhatsApp outside its window) ---------
+    def needs_template(self, channel, payload: dict) -> bool:
+        """True when a free-form reply would be refused now and only an approved template may
+        go (WhatsApp outside its 24-hour window). Default: free-form replies always go."""
+        return False
+
+    def message_templates(self, channel) -> list[dict]:
+        """The channel's approved templates, read from the provider: `[{"name", "language",
+        "category", "components": [{"type", "text", "parameters" (how many variables), "index"
+        (buttons)}]}]`. Network work: call outside any transaction (the core caches the answer).
+        Raise a SendError when the provider cannot be read. Default: the channel has none."""
+        return []
+
+    def check_template(self, channel, template: dict, approved: list[dict]) -> tuple[dict, str]:
+        """Check a template message (`{"name", "language", "components"}`) against the approved
+        ones: what to send, and its text as the customer will read it. Raise InvalidFields naming
+        the problem (an unknown template, a wrong number of variables)."""
+        raise InvalidFields(f"{self.display_name} has no message templates")
 
     # -- setup -----------------------------------------------------------------------------
     def embed_snippet(self, channel, base_url: str) -> str | None:
         """HTML a brand pastes into its own site to connect this channel (the web chat
         `<script>` tag), given Heedful's public base URL; None for a channel without one."""
+        return None
+
+    # -- privacy ---------------------------------------------------------------------------
+    def deletion_request(self, channel, request: WebhookRequest) -> Handle | None:
+        """A provider's user data deletion callback (Meta's `signed_request`): verify it (raise
+        WebhookAuthError when it is not authentic) and name the customer whose data must go.
+        None: this channel has no such callback (the view answers 404)."""
         return None
 
 

@@ -128,8 +128,9 @@ def smtp_server():
 class Dovecot:
     """A dovecot started for the test session; each test gets its own mailbox user."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, oauth_introspection_url: str = ""):
         self.root, self.host, self.port = root, "127.0.0.1", free_port()
+        self.oauth_introspection_url = oauth_introspection_url
         self.mail_uid, self.mail_gid, login_user, internal_user = self._users()
         self.mail_root = root / "mail"
         self.mail_root.mkdir()
@@ -167,7 +168,7 @@ class Dovecot:
             info_log_path = {self.root}/dovecot.log
             ssl = no
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login{" xoauth2 oauthbearer" if self.oauth_introspection_url else ""}
             default_login_user = {login_user}
             default_internal_user = {internal_user}
             default_internal_group = {grp.getgrgid(pwd.getpwnam(internal_user).pw_gid).gr_name}
@@ -177,6 +178,7 @@ class Dovecot:
               driver = passwd-file
               args = scheme=PLAIN username_format=%u {self.passwd}
             }}
+            {self._oauth_passdb()}
             userdb {{
               driver = passwd-file
               args = username_format=%u {self.passwd}
@@ -196,6 +198,16 @@ class Dovecot:
               }}
             }}
             """)
+
+    def _oauth_passdb(self) -> str:
+        """XOAUTH2 / OAUTHBEARER logins checked by token introspection (RFC 7662)."""
+        if not self.oauth_introspection_url:
+            return ""
+        conf = self.root / "oauth2.conf.ext"
+        conf.write_text(f"introspection_url = {self.oauth_introspection_url}\nintrospection_mode = post\n"
+                        "force_introspection = yes\nusername_attribute = username\n"
+                        "active_attribute = active\nactive_value = true\n")
+        return f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {conf}\n}}"
 
     def _wait_for_port(self, timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout

@@ -10,6 +10,7 @@ from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from heedful.accounts.access import can_manage_teams
 from heedful.conversations.mentions import MENTION
 from heedful.core.clock import now
 from heedful.web import channels_ui
@@ -28,6 +29,11 @@ def channel_badge(provider_key: str):
     return format_html('<span class="ch ch-{}" title="{}"><span class="ch-glyph">{}</span>'
                        '<span class="visually-hidden">{}</span></span>',
                        ui.kind, ui.label, mark_safe(ui.svg), ui.label)
+
+
+@register.filter
+def can_manage_channels(user) -> bool:
+    return can_manage_teams(user)
 
 
 @register.filter

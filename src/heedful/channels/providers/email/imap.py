@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 _CHUNK = 50
 
 
-def fetch_new(channel, cursor: dict) -> tuple[list[tuple[str, bytes]], dict]:
-    """(event_key, raw) for each mail after the cursor, oldest first, and the new cursor."""
+def fetch_new(channel, cursor: dict, token: str = "") -> tuple[list[tuple[str, bytes]], dict]:
+    """(event_key, raw) for each mail after the cursor, oldest first, and the new cursor.
+
+    With an OAuth access `token` the login is SASL XOAUTH2 instead of a password."""
     creds, opts = channel.credentials or {}, channel.settings or {}
     host = str(creds.get("imap_host") or "")
     if not host:  # a webhook-only channel
@@ -35,11 +37,15 @@ def fetch_new(channel, cursor: dict) -> tuple[list[tuple[str, bytes]], dict]:
     try:
         if opts.get("imap_starttls") and not use_ssl:
             client.starttls(context)
+        user = str(creds.get("imap_user") or creds.get("address") or "")
         try:
-            client.login(str(creds.get("imap_user") or creds.get("address") or ""),
-                         str(creds.get("imap_password") or ""))
+            if token:
+                client.oauth2_login(user, token)
+            else:
+                client.login(user, str(creds.get("imap_password") or ""))
         except LoginError as exc:
-            raise ReauthRequired("IMAP login refused: check imap_user and imap_password") from exc
+            what = "the mail sign-in token" if token else "imap_user and imap_password"
+            raise ReauthRequired(f"IMAP login refused: check {what}") from exc
         return _read_folder(client, str(opts.get("imap_folder") or "INBOX"), cursor or {}, opts)
     finally:
         _close(client)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hmac
+from typing import Literal
 
+from heedful.channels.actions import renew_credentials
 from heedful.channels.base import (
+    MB,
     BaseProvider,
     Credentials,
+    FileRules,
     IdentityKind,
     OutboundRequest,
     ParsedEvent,
@@ -16,7 +20,7 @@ from heedful.channels.base import (
     WebhookAuthError,
     WebhookRequest,
 )
-from heedful.channels.providers.email import imap, inbound, outgoing, smtp
+from heedful.channels.providers.email import imap, inbound, oauth, outgoing, smtp
 from heedful.channels.providers.email.config import port_number
 from heedful.channels.registry import register
 
@@ -40,6 +44,18 @@ class EmailCredentials(Credentials):
     smtp_port: int | None = None
     smtp_user: str = ""
     smtp_password: str = ""
+    # OAuth sign-in instead of passwords (XOAUTH2 for IMAP and SMTP); see email/oauth.py.
+    oauth_provider: Literal["", "google", "microsoft", "custom"] = ""
+    oauth_client_id: str = ""
+    oauth_client_secret: str = ""
+    oauth_tenant: str = ""  # Microsoft: the directory (tenant) id; default "common"
+    oauth_authorize_url: str = ""  # "custom", or to override a preset
+    oauth_token_url: str = ""
+    oauth_scope: str = ""
+    # Written by the sign-in and its refreshes.
+    oauth_access_token: str = ""
+    oauth_refresh_token: str = ""
+    oauth_expires_at: int = 0
 
 
 @register
@@ -49,6 +65,11 @@ class EmailProvider(BaseProvider):
     identity_kinds = (EMAIL,)
     credentials = EmailCredentials
     polls = True  # IMAP, besides the forwarding webhook
+    # Most mail servers refuse messages over 25 MB; base64 makes files a third larger.
+    files = FileRules("Email", {"*/*": 18 * MB}, max_files=20, max_total=18 * MB)
+
+    def check_attachments(self, channel, payload: dict, files) -> None:
+        self.files.check(files)
 
     def verify(self, channel, request: WebhookRequest) -> None:
         expected = str((channel.credentials or {}).get("inbound_token") or "")
@@ -65,7 +86,17 @@ class EmailProvider(BaseProvider):
 
     def fetch_new(self, channel, cursor: dict) -> tuple[list[tuple[str, bytes]], dict]:
         """New mail in the channel's IMAP folder after `cursor`; see imap.fetch_new."""
-        return imap.fetch_new(channel, cursor)
+        return imap.fetch_new(channel, cursor, token=access_token(channel))
+
+    def sign_in_url(self, channel, *, redirect_uri: str, state: str, verifier: str) -> str | None:
+        creds = channel.credentials or {}
+        if not oauth.enabled(creds):
+            return None
+        return oauth.authorize_url(creds, redirect_uri=redirect_uri, state=state, verifier=verifier)
+
+    def complete_sign_in(self, channel, *, code: str, redirect_uri: str, verifier: str) -> dict:
+        return oauth.exchange_code(channel.credentials or {}, code=code, redirect_uri=redirect_uri,
+                                   verifier=verifier)
 
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         creds, opts = channel.credentials or {}, channel.settings or {}
@@ -81,11 +112,24 @@ class EmailProvider(BaseProvider):
         except (ValueError, TypeError) as exc:  # e.g. a line break smuggled into a header
             raise PermanentSendError(f"cannot build the mail: {exc}") from exc
         port = port_number(creds.get("smtp_port"), 587)
+        token = access_token(channel)
         smtp.deliver(
-            mail, host=host, port=port, user=str(creds.get("smtp_user") or ""),
-            password=str(creds.get("smtp_password") or ""),
+            mail, host=host, port=port, user=str(creds.get("smtp_user") or (address if token else "")),
+            password=str(creds.get("smtp_password") or ""), token=token,
             use_starttls=bool(opts.get("smtp_starttls", port == 587)),
             timeout=float(opts.get("smtp_timeout", 30)),
             retry_after=float(opts.get("smtp_retry_seconds", smtp.DEFAULT_RETRY_AFTER)),
         )
         return ProviderReceipt(provider_message_id=mail["Message-ID"], status="sent")
+
+
+def access_token(channel) -> str:
+    """A live OAuth access token for a channel that signs in with OAuth ("" for passwords),
+    renewed under the channel's lock when it is about to expire."""
+    creds = channel.credentials or {}
+    if not oauth.enabled(creds):
+        return ""
+    if oauth.needs_refresh(creds):
+        creds = renew_credentials(channel, lambda stored: oauth.refreshed(stored) if oauth.needs_refresh(stored)
+                                  else None)
+    return str(creds.get("oauth_access_token") or "")

@@ -6,19 +6,28 @@ import smtplib
 import ssl
 
 from heedful.channels.base import PermanentSendError, ReauthRequired, TemporarySendError
+from heedful.channels.providers.email import oauth
 
 # 4xx replies (greylisting, full mailbox, rate limits) rarely clear within seconds.
 DEFAULT_RETRY_AFTER = 300.0
 
 
 def deliver(mail, *, host: str, port: int, user: str, password: str, use_starttls: bool,
-            timeout: float, retry_after: float = DEFAULT_RETRY_AFTER) -> None:
-    """Hand `mail` to the server. Raises a SendError subclass when it is not accepted."""
+            timeout: float, retry_after: float = DEFAULT_RETRY_AFTER, token: str = "") -> None:
+    """Hand `mail` to the server. Raises a SendError subclass when it is not accepted.
+
+    With an OAuth access `token`, AUTH XOAUTH2 replaces the password login."""
     try:
         with _connect(host, port, timeout) as server:
             if use_starttls and not isinstance(server, smtplib.SMTP_SSL):
                 server.starttls(context=ssl.create_default_context())
-            if user:
+            if token:
+                server.ehlo_or_helo_if_needed()
+                # On a refused token the server sends an error challenge; the empty answer
+                # ends the exchange with its 535.
+                server.auth("XOAUTH2", lambda challenge=None: "" if challenge else oauth.xoauth2(user, token),
+                            initial_response_ok=True)
+            elif user:
                 server.login(user, password)
             refused = server.send_message(mail)
     except smtplib.SMTPRecipientsRefused as exc:

@@ -59,9 +59,13 @@ ROUTES = {
     "api/v1/contacts/<contact_id>/export": Gated(),
     "api/v1/contacts/<contact_id>/merge": Gated(),
     "api/v1/contacts/<contact_id>/unmerge": Gated(),
+    "api/v1/contacts/<contact_id>/identities/<identity_id>/unlink": Gated(),
+    "api/v1/conversations/<conversation_id>/templates": Gated(),
+    "api/v1/conversations/<conversation_id>/survey": Gated(),
     "api/v1/contacts/<contact_id>/merges": Gated(),
     "api/v1/contacts/<contact_id>/suggestions": Gated(),
     "api/v1/contacts/<contact_id>/notes": Gated(),
+    "api/v1/contacts/<contact_id>/calls": Gated(),
     "api/v1/link-suggestions/<suggestion_id>/confirm": Gated(),
     "api/v1/link-suggestions/<suggestion_id>/dismiss": Gated(),
     "api/v1/inbound-events/<event_id>": AdminOnly(),
@@ -70,10 +74,16 @@ ROUTES = {
     "api/v1/teams/<team_id>": AdminOnly(),
     "api/v1/agents/<user_id>/routing": AdminOnly(),
     "api/v1/automation-rules/<rule_id>/runs": AdminOnly(),
+    "api/v1/label-rules/<rule_id>": AdminOnly(),
+    "api/v1/webhooks/<webhook_id>": AdminOnly(),
+    "api/v1/webhooks/<webhook_id>/deliveries": AdminOnly(),
+    "api/v1/webhooks/<webhook_id>/deliveries/<delivery_id>/redeliver": AdminOnly(),
     "api/v1/channels/<channel_id>": Gated(),  # a team's connected account is that team's business
     "api/v1/reports/<name>": Exempt("aggregates only, scoped by analytics.access.report_scope"),
     "api/v1/channels/<int:channel_id>/messages": Exempt("inbound webhook, authenticated by the channel token"),
     "hooks/<str:family>/<int:channel_id>": Exempt("provider webhooks, authenticated by signatures"),
+    "hooks/<str:family>/<int:channel_id>/data-deletion": Exempt("provider data deletion callback, signed_request"),
+    "privacy/deletion/<str:code>/": Exempt("public deletion status page, found by its unguessable code"),
     # help centre: articles are the brand's own content, not team data
     **{f"api/v1/knowledge/articles/<article_id>{tail}": Exempt("help-centre articles; agents only (403 else)")
        for tail in ("", "/revisions", "/publish", "/diff")},
@@ -94,7 +104,9 @@ ROUTES = {
     # contact pages
     "contacts/<int:contact_id>/": Gated(GET),
     "contacts/<int:contact_id>/notes/": Gated(POST),
+    "contacts/<int:contact_id>/calls/": Gated(POST),
     "contacts/<int:contact_id>/unmerge/": Gated(POST),
+    "contacts/<int:contact_id>/identities/<int:identity_id>/unlink/": Gated(POST),
     "contacts/suggestions/<int:suggestion_id>/confirm/": Gated(POST),
     "contacts/suggestions/<int:suggestion_id>/dismiss/": Gated(POST),
     # agent workspace
@@ -110,11 +122,22 @@ ROUTES = {
     "conversations/<int:conversation_id>/articles/": Gated(GET),
     **{f"conversations/<int:conversation_id>/{name}/": Gated(POST) for name in (
         "reply", "note", "resolve", "reopen", "snooze", "assign", "team", "priority", "labels",
-        "move-to-private", "merge", "typing")},
+        "move-to-private", "merge", "typing", "template", "templates-refresh")},
     "attachments/<int:attachment_id>/": Gated(GET),
+    # settings: rules, not team data; the role gates are tested in tests/web/test_rule_pages.py
+    **{route: Exempt("automation rules: supervisors and admins only (403 else)")
+       for route in ("settings/automation/<int:rule_id>/", "settings/automation/<int:rule_id>/enabled/",
+                     "settings/automation/<int:rule_id>/runs/")},
+    **{route: Exempt("topic label rules: admins only change them (403 else)")
+       for route in ("settings/labels/<int:rule_id>/", "settings/labels/<int:rule_id>/delete/")},
+    "settings/channels/<int:channel_id>/sign-in/": Exempt(
+        "channel sign-in: admins only (403 else, tests/providers/email/test_email_oauth.py)"),
     # insight
     "reports/<slug:name>.<str:fmt>": Exempt("aggregates only, scoped by analytics.access.rollup_teams"),
     "s/<str:token>": Exempt("public survey page, authenticated by its unguessable token"),
+    # web chat visitor API: the visitor's signed token, read through widget.gate (tests/widget)
+    "widget/v1/attachments/<int:attachment_id>": Exempt("a visitor's own file, by their token (widget.gate)"),
+    "widget/v1/surveys/<int:message_id>": Exempt("a visitor's own survey, by their token (widget.gate)"),
 }
 # The Django admin is for staff only (checked below); its many <path:object_id> routes are not
 # team-scoped views.
@@ -176,6 +199,7 @@ def world(django_user_model, settings, tmp_path):
             "note_id": conversation_actions.add_note(None, conversation, f"note {secret}").pk,
             "attachment_id": Attachment.objects.get(message__conversation=conversation).pk,
             "suggestion_id": LinkSuggestion.objects.get(contact__conversations__channel=email).pk,
+            "identity_id": conversation.contact.identities.order_by("pk").first().pk,
         }
     agent = user(django_user_model, "agent-a", Role.AGENT, [team_a])
     web = Client()
@@ -238,7 +262,8 @@ def test_the_same_routes_answer_for_their_own_team(world):
 
 
 def test_admin_only_routes_refuse_agents(world):
-    values = {"event_id": 1, "user_id": world["agent"].pk, "team_id": world["team_a"].pk, "rule_id": 1}
+    values = {"event_id": 1, "user_id": world["agent"].pk, "team_id": world["team_a"].pk, "rule_id": 1,
+              "webhook_id": 1, "delivery_id": "00000000-0000-0000-0000-000000000001"}
     for route in [r for r, rule in ROUTES.items() if isinstance(rule, AdminOnly)]:
         for method in sorted(api_methods()[route]):
             body = json.dumps({"role": "admin"})

@@ -3,7 +3,9 @@
 The same threads Heedful ingested at max load (same seed, same texts, same number of messages)
 become tickets + follow-ups through the peer's own models, in two processes (Heedful has two
 Celery workers). Then the peer's staff ticket list is fetched over HTTP from the same kind of
-gunicorn, logged in: the page and the table data it loads, which together show the rows.
+gunicorn, logged in: the page and the table data it loads, which together show the rows. Its
+tickets are first topped up to `sizes.list_rows`, the number of conversations Heedful's inbox
+held when it was timed (bench/list_parity.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bench import procs, traffic
 from bench.config import BENCH, OUT, Settings, Sizes, free_port
 from bench.peer_project import FILES
 from bench.procs import log
-from bench.stack import recreate_database
+from bench.stack import admin_conn, database_exists, recreate_database
 
 VENV = BENCH / ".peer-venv"
 PROJECT = BENCH / ".peer"
@@ -79,6 +81,19 @@ def write_threads(shape, sizes: Sizes) -> tuple[Path, int]:
     return path, sum(map(len, chains))
 
 
+def migrated_database(settings: Settings, name: str) -> None:
+    """`name` as a copy of a peer database migrated once per run (the peer and mail phases
+    both need one; migrating takes 15 s or more on a busy machine, copying about a second)."""
+    template = settings.db_name + "_peer_template"
+    if not database_exists(settings, template):
+        recreate_database(settings, template)
+        _run([str(VENV / "bin" / "python"), "manage.py", "migrate", "--noinput", "-v", "0"],
+             peer_env(settings, template), 300)
+    with admin_conn(settings) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
 def _login(base_url: str) -> httpx.Client:
     client = httpx.Client(base_url=base_url, timeout=60.0)
     client.get("/helpdesk/login/")
@@ -124,15 +139,16 @@ def run(settings: Settings, sizes: Sizes, results: dict, shape, *, deadline: flo
     package = ensure_venv(timeout=max(60, min(300, deadline - time.monotonic() - 60)))
     write_project()
     db_name = settings.db_name + "_peer"
-    recreate_database(settings, db_name)
+    migrated_database(settings, db_name)
     env = peer_env(settings, db_name)
     python = str(VENV / "bin" / "python")
-    _run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env, 300)
     _run([python, "workload.py", "setup"], env, 60)
     threads_file, messages = write_threads(shape, sizes)
     log(f"peer: creating {messages} messages as tickets + follow-ups")
     created = json.loads(_run([python, "workload.py", "ingest", str(threads_file), str(settings.worker_concurrency)],
                               env, max(60, deadline - time.monotonic() - 60)).strip().splitlines()[-1])
+    created["list_rows"] = json.loads(_run([python, "workload.py", "pad", str(sizes.list_rows)], env,
+                                           300).strip().splitlines()[-1])
     port = free_port()
     web = procs.start("peer-web", [str(VENV / "bin" / "gunicorn"), "peerdesk.wsgi", "--workers",
                                    str(settings.web_workers), "--worker-class", "gthread", "--threads",
@@ -164,6 +180,8 @@ def _compare(package: dict, created: dict, listing: dict, results: dict) -> dict
            "peer_messages_per_s": created["messages_per_s"], "heedful_messages_per_s": ours,
            "ratio_heedful_to_peer_ingest": round(ours / created["messages_per_s"], 2) if ours else None,
            "heedful_inbox_p95_ms": inbox.get("p95_ms"),
+           "peer_list_rows": created["list_rows"]["tickets"],
+           "heedful_list_rows": (heedful.get("list_rows") or {}).get("conversations"),
            "ratio_peer_to_heedful_list_p95": (round(listing["list_p95_ms"] / inbox["p95_ms"], 2)
                                                if inbox.get("p95_ms") else None)}
     log(f"peer: {created['messages_per_s']} msg/s (Heedful {ours}); list p95 {listing['list_p95_ms']} ms "

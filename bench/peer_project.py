@@ -41,6 +41,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 STATIC_URL = "/static/"
+# where its mail ingestion saves the non-text parts of a mail (attachments)
+MEDIA_ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "media")
 LOGIN_URL = "/helpdesk/login/"
 LOGIN_REDIRECT_URL = "/helpdesk/tickets/"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -74,7 +76,7 @@ execute_from_command_line(sys.argv)
 '''
 
 WORKLOAD = '''
-"""python workload.py setup | ingest THREADS_JSONL PROCESSES"""
+"""python workload.py setup | ingest THREADS_JSONL PROCESSES | pad TOTAL"""
 import json
 import multiprocessing
 import os
@@ -123,6 +125,22 @@ def ingest_part(args):
     return messages
 
 
+def pad(total):
+    """Top the tickets up to `total`, texts taken from the ones made (the list is timed at the
+    size of Heedful's inbox)."""
+    queue = Queue.objects.get(slug="social")
+    have = Ticket.objects.count()
+    samples = list(Ticket.objects.values_list("title", "description", "submitter_email")[:2000])
+    samples = samples or [("(no text)", "", "customer@example.com")]
+    for start in range(have, total, 1000):
+        Ticket.objects.bulk_create([
+            Ticket(title=samples[n % len(samples)][0], description=samples[n % len(samples)][1],
+                   submitter_email=samples[n % len(samples)][2], queue=queue, status=Ticket.OPEN_STATUS)
+            for n in range(start, min(total, start + 1000))])
+    print(json.dumps({"tickets": Ticket.objects.count(), "added": max(0, total - have),
+                      "open_tickets": Ticket.objects.filter(status=Ticket.OPEN_STATUS).count()}))
+
+
 def ingest(path, processes):
     started = time.perf_counter()
     ctx = multiprocessing.get_context("fork")
@@ -138,6 +156,8 @@ def ingest(path, processes):
 if __name__ == "__main__":
     if sys.argv[1] == "setup":
         setup()
+    elif sys.argv[1] == "pad":
+        pad(int(sys.argv[2]))
     else:
         ingest(sys.argv[2], int(sys.argv[3]))
 '''

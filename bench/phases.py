@@ -31,6 +31,8 @@ class Runner:
             self._timed("ingest", self.ingest)
         if "live" in wanted:
             self._timed("live", self.live)
+        if "mail" in wanted:  # before desk: the mails land on a desk of ingest's size
+            self._timed("mail", self.mail)
         if "desk" in wanted:
             self._timed("desk", self.desk)
         if "copy" in wanted:
@@ -81,8 +83,10 @@ class Runner:
                                                 self.shape)
         if profile.summary:
             self.results["ingest"]["profile"] = profile.summary
-        from bench import desk
+        from bench import desk, list_parity
 
+        # the peer's ticket list is timed at the same number of rows (bench/list_parity.py)
+        self.results["ingest"]["list_rows"] = list_parity.top_up_heedful(self.settings, self.sizes, self.people)
         self.results["ingest"]["inbox_at_ingest_scale"] = desk.inbox_at_ingest_scale(
             self.settings, self.sizes, self.people)
 
@@ -95,6 +99,12 @@ class Runner:
                                             self.channels, self.shape)
         finally:
             self.stack.restart_web()
+
+    def mail(self) -> None:
+        from bench import mail
+
+        self.results["mail"] = mail.run(self.settings, self.sizes, self.stack, self.people, self.shape,
+                                        deadline=self.deadline)
 
     def desk(self) -> None:
         from bench import desk, desk_load
@@ -128,7 +138,8 @@ class Runner:
             pass
         self.stack.stop()
         if not (self.args.keep_db or self.args.reuse_db):
-            for name in (self.settings.db_name, self.settings.db_name + "_peer"):
+            for name in (self.settings.db_name, self.settings.db_name + "_peer",
+                         self.settings.db_name + "_peer_mail", self.settings.db_name + "_peer_template"):
                 try:
                     drop_database(self.settings, name)
                 except Exception as exc:  # the report still comes out

@@ -65,6 +65,14 @@ _TABLE = [
     ("peer.peer_messages_per_s", "peer: messages created/s"),
     ("peer.ratio_heedful_to_peer_ingest", "Heedful / peer ingest (x)"),
     ("peer.ratio_peer_to_heedful_list_p95", "peer list p95 / Heedful inbox p95 (x)"),
+    ("peer.peer_list_rows", "peer: tickets in the list timed"),
+    ("peer.heedful_list_rows", "Heedful: conversations in the inbox timed"),
+    ("mail.heedful_mails_per_s", "mail: Heedful mails processed/s (webhook)"),
+    ("mail.peer_mails_per_s", "mail: peer mails processed/s (its mail ingestion)"),
+    ("mail.ratio_heedful_to_peer", "mail: Heedful / peer (x)"),
+    ("mail.threads", "mail: threads sent (4 mails each)"),
+    ("mail.heedful_conversations", "mail: Heedful conversations opened"),
+    ("mail.peer_tickets", "mail: peer tickets opened"),
 ]
 
 

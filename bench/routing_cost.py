@@ -8,12 +8,14 @@ It creates (and afterwards drops) the database `heedful_routing_bench` on BENCH_
 (default postgres://postgres@127.0.0.1:5432), migrates it, and:
 
 1. feeds TWCS-shaped public tweets (followers, engagement, angry and calm text, one customer
-   in five a repeat contact, SLA policies with business hours in force) through the real
+   in five a repeat contact, SLA policies with business hours and 20 topic label rules in force) through the real
    pipeline in micro-batches of 200, as the ingest worker does, timing the route step
    (`Router.__init__` reads, `route()` per message, `flush()` writes) apart from the rest;
-2. loads 10,000 open conversations with SLA timers (bulk, COPY-speed rows) and times
-   `routing.sweep.sla_sweep()` three times: a sweep where 10% of them cross into near breach
-   or breach (each raising the score, an alert and the priority band), then two steady ones.
+2. loads 10,000 open conversations with SLA timers (bulk rows) and times
+   `routing.sweep.sla_sweep()`: a burst sweep where 30% of them (`--changing`) cross into near
+   breach or breach at once (each raising the score, an alert and the priority band), then a
+   steady one; three times over the same starting state, with the writes done as before the
+   bulk path (`PerRowWrites`: a save per raised band ...) and in bulk, side by side.
 
 Prints one JSON document. The target: under 1 ms of routing per message at 1,000 messages/s,
 and a 10,000-conversation sweep under 1 s.
@@ -73,6 +75,11 @@ TEXTS = ["@brand this is the worst service ever, I am furious", "@brand my order
          "@brand app crashes every time I open it, useless", "@brand great support today, cheers"]
 
 
+TOPICS = ["refund,money back,chargeback", "crash,crashes,freezes", "address,delivery address", "order,parcel,tracking",
+          "password,log in,login", "invoice,receipt", "cancel,cancellation", "outage,down,not loading",
+          "worst,furious,useless", "thanks,cheers,great support"] * 2  # 20 rules, 50 keywords
+
+
 def route_step(messages: int, batch: int = 200) -> dict:
     from django.db import transaction
 
@@ -81,7 +88,7 @@ def route_step(messages: int, batch: int = 200) -> dict:
     from heedful.ingestion import pipeline
     from heedful.ingestion.models import InboundEvent
     from heedful.routing import triage
-    from heedful.routing.models import BusinessHours, SlaPolicy
+    from heedful.routing.models import BusinessHours, LabelRule, SlaPolicy
 
     hours = BusinessHours.objects.create(name="Office", timezone="Europe/London", holidays=["2026-12-25"],
                                          periods=[{"weekday": d, "start": s, "end": e} for d in range(5)
@@ -90,6 +97,8 @@ def route_step(messages: int, batch: int = 200) -> dict:
                              resolution_minutes=480, business_hours=hours)
     SlaPolicy.objects.create(name="Urgent", priority=3, first_response_minutes=15, business_hours=hours)
     channel = Channel.objects.create(provider="twitter", name="@bench", credentials={}, settings={})
+    for i, words in enumerate(TOPICS):  # topic label rules, as an admin would keep them
+        LabelRule.objects.create(label=f"topic-{i}", keywords=words.split(","), channel=channel if i % 4 == 0 else None)
     rng = random.Random(7)
     start = datetime.now(UTC) - timedelta(hours=2)
     timers = {"init": Timer(), "route": Timer(), "flush": Timer()}
@@ -128,18 +137,59 @@ def route_step(messages: int, batch: int = 200) -> dict:
             "routing_ms_per_second_at_1000_msg_s": round(routing / messages * 1000 * 1000, 1)}
 
 
-def sla_sweep(conversations: int) -> dict:
-    from django.db import transaction
+class PerRowWrites:
+    """The sweep's writes as they were before the bulk path, kept here to measure both in the
+    same run: one save and one event per raised band, model instances through `update_rows`
+    (a parameter per value), alerts read back by key before `bulk_create`."""
+
+    @staticmethod
+    def raise_bands(raise_to: dict) -> None:
+        from heedful.conversations import actions as conversation_actions
+        from heedful.conversations.models import Conversation
+
+        for conversation in Conversation.objects.filter(pk__in=list(raise_to)).order_by("pk"):
+            if raise_to[conversation.pk] > conversation.priority:
+                conversation_actions.set_priority(None, conversation, raise_to[conversation.pk])
+
+    @staticmethod
+    def update_values(model, rows, fields) -> None:
+        from heedful.core.bulk_update import update_rows
+
+        update_rows([model(**row) for row in rows], fields)
+
+    @staticmethod
+    def insert_new_alerts(alerts):
+        from heedful.routing.models import Alert
+
+        known = set(Alert.objects.filter(key__in=[a.key for a in alerts]).values_list("key", flat=True))
+        fresh = [a for a in alerts if a.key not in known]
+        Alert.objects.bulk_create(fresh, ignore_conflicts=True)
+        return fresh
+
+
+def _use_writes(writes) -> None:
+    from heedful.routing import actions, sweep
+
+    sweep.raise_bands, sweep.update_values, actions._insert_new_alerts = (
+        writes.raise_bands, writes.update_values, writes.insert_new_alerts)
+
+
+def sla_sweep(conversations: int, changing: float = 0.3, repeats: int = 3) -> dict:
+    """`changing` of the conversations cross into near breach or breach at the first sweep,
+    and each of those crosses the high band; the rest stay on track. Each repeat reloads the
+    same starting state, then times a burst sweep and a steady one, per-row and bulk in turn."""
+    from django.db import connection, transaction
 
     from heedful.channels.models import Channel
     from heedful.contacts.models import Contact
     from heedful.conversations.models import Conversation
     from heedful.routing import sweep
-    from heedful.routing.models import ConversationRouting, SlaPolicy
+    from heedful.routing.models import Alert, ConversationRouting, SlaPolicy
 
     policy = SlaPolicy.objects.create(name="Sweep", first_response_minutes=60, resolution_minutes=600)
     channel = Channel.objects.create(provider="email", name="sweep", credentials={}, settings={})
     at = datetime.now(UTC)
+    share = round(changing * 100)  # conversations i with i % 100 < share cross at the first sweep
     with transaction.atomic():
         contacts = Contact.objects.bulk_create([Contact(name=f"c{i}") for i in range(conversations)], batch_size=2000)
         rows = Conversation.objects.bulk_create(
@@ -147,31 +197,71 @@ def sla_sweep(conversations: int) -> dict:
             batch_size=2000)
         states = []
         for i, c in enumerate(rows):
-            # one in ten is 5 minutes from its due time or past it at the first sweep
-            minutes_left = (5 if i % 20 == 0 else -5) if i % 10 == 0 else 45
-            states.append(ConversationRouting(conversation=c, sla_policy=policy, base_score=1.0, score=1.0,
-                                              first_response_due=at + timedelta(minutes=minutes_left),
+            crossing = i % 100 < share  # one in ten of those is near breach, the rest breached
+            minutes_left = ((5 if (i // 100) % 10 == 0 else -5) if crossing else 45)
+            states.append(ConversationRouting(conversation=c, sla_policy=policy, base_score=2.5 if crossing else 1.0,
+                                              score=1.0, first_response_due=at + timedelta(minutes=minutes_left),
                                               resolution_due=at + timedelta(minutes=600)))
         ConversationRouting.objects.bulk_create(states, batch_size=2000)
-    runs = []
-    for _ in range(3):
-        started = time.perf_counter()
-        result = sweep.sla_sweep(at=at)
-        runs.append({"seconds": round(time.perf_counter() - started, 3), **result})
-    return {"conversations": conversations, "runs": runs,
-            "median_seconds": statistics.median(r["seconds"] for r in runs)}
+
+    def reset():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE routing_conversationrouting SET score = 1.0, sla_level = 0, "
+                           "breached = '[]', near_breach = '[]', paused_at = NULL")
+            cursor.execute("UPDATE conversations_conversation SET priority = 1")
+            Alert.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE routing_conversationrouting, conversations_conversation")
+
+    from heedful.routing import actions
+
+    bulk = type("BulkWrites", (), {"raise_bands": staticmethod(sweep.raise_bands),
+                                   "update_values": staticmethod(sweep.update_values),
+                                   "insert_new_alerts": staticmethod(actions._insert_new_alerts)})
+    variants = {"per_row": PerRowWrites, "bulk": bulk}
+    runs: dict[str, list[dict]] = {name: [] for name in variants}
+    try:
+        for repeat in range(repeats):
+            for name in (list(variants) if repeat % 2 == 0 else list(variants)[::-1]):
+                _use_writes(variants[name])
+                reset()
+                timed = {}
+                for kind in ("burst", "steady"):
+                    started, cpu = time.perf_counter(), time.thread_time()
+                    result = sweep.sla_sweep(at=at)
+                    timed[kind] = {"seconds": round(time.perf_counter() - started, 3),
+                                   "cpu_seconds": round(time.thread_time() - cpu, 3), **result}
+                runs[name].append(timed)
+    finally:
+        _use_writes(bulk)
+    def median(rs, kind, key):
+        return statistics.median(r[kind][key] for r in rs)
+
+    # wall time includes PostgreSQL's share; the CPU figure is this process's alone
+    summary = {name: {"burst_median_seconds": median(rs, "burst", "seconds"),
+                      "burst_median_cpu_seconds": median(rs, "burst", "cpu_seconds"),
+                      "steady_median_seconds": median(rs, "steady", "seconds"),
+                      "runs": rs} for name, rs in runs.items()}
+    return {"conversations": conversations, "changing_at_once": round(conversations * changing), **summary}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--changing", type=float, default=0.3,
+                        help="share of the conversations whose SLA state and band change in one sweep")
+    parser.add_argument("--only", choices=["route", "sweep"], help="one of the two measurements")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args(argv)
     server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     _setup_django(server)
     try:
-        results = {"route_step": route_step(args.messages), "sla_sweep": sla_sweep(args.conversations)}
+        results = {}
+        if args.only in (None, "route"):
+            results["route_step"] = route_step(args.messages)
+        if args.only in (None, "sweep"):
+            results["sla_sweep"] = sla_sweep(args.conversations, args.changing)
     finally:
         from django.db import connections
 

@@ -240,12 +240,18 @@ def run(visitors: int, rate: float, threads: int) -> dict:
 
 def _report(visitors, rate, threads, reply_ids, answered_in, out_file, peaks) -> dict:
     from heedful.conversations.models import Message
+    from heedful.outbound.models import DeliveryAttempt
 
     fixtures.close_db()
     created = {pk: at.timestamp() for pk, at in Message.objects.filter(pk__in=reply_ids)
                .values_list("pk", "created_at")}
+    # When the provider's receipt released each reply (the end of its sent attempt): splits the
+    # path into the outbound queue's part and the live streams' part.
+    released = {mid: started.timestamp() + ms / 1000 for mid, started, ms in DeliveryAttempt.objects
+                .filter(outbound__message_id__in=reply_ids, outcome="sent")
+                .values_list("outbound__message_id", "started_at", "duration_ms")}
     data = json.loads(out_file.read_text())
-    latencies, errors = [], []
+    latencies, queue_part, stream_part, errors = [], [], [], []
     for arrivals in data["visitors"]:
         seen = set()
         for item in arrivals:
@@ -254,6 +260,9 @@ def _report(visitors, rate, threads, reply_ids, answered_in, out_file, peaks) ->
             elif item[1] in created and item[1] not in seen:
                 seen.add(item[1])
                 latencies.append((item[0] - created[item[1]]) * 1000)
+                if item[1] in released:
+                    queue_part.append((released[item[1]] - created[item[1]]) * 1000)
+                    stream_part.append((item[0] - released[item[1]]) * 1000)
     result = {
         "visitors": visitors, "reply_rate_per_s": rate, "streams_pool": f"2 gunicorn workers x {threads} threads",
         "replies": len(reply_ids), "replies_sent_in_s": round(answered_in, 1),
@@ -262,6 +271,9 @@ def _report(visitors, rate, threads, reply_ids, answered_in, out_file, peaks) ->
         "receipt_to_visitor_ms": {"p50": _percentile(latencies, 0.50), "p95": _percentile(latencies, 0.95),
                                   "p99": _percentile(latencies, 0.99),
                                   "mean": round(statistics.fmean(latencies), 1) if latencies else None},
+        "receipt_to_released_ms": {"p50": _percentile(queue_part, 0.50), "p99": _percentile(queue_part, 0.99)},
+        "released_to_visitor_ms": {"p50": _percentile(stream_part, 0.50), "p95": _percentile(stream_part, 0.95),
+                                   "p99": _percentile(stream_part, 0.99)},
         "streams_pool_memory_mb": {"peak_total_rss": peaks.total_mb.get("web"),
                           "largest_process_hwm": peaks.largest_process_mb.get("web"),
                           "processes": peaks.processes.get("web")},

@@ -40,7 +40,7 @@ def test_quick_run_prints_every_figure_as_json(tmp_path):
     _services_or_skip()
     env = {**os.environ, "BENCH_DB": f"heedful_bench_ci_{os.getpid()}"}
     result = subprocess.run([sys.executable, "-m", "bench.run", "--quick"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=240)
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
     report = json.loads(result.stdout)
 
@@ -62,6 +62,14 @@ def test_quick_run_prints_every_figure_as_json(tmp_path):
     assert report["desk_load"]["messages"] == 100_000
     assert report["copy"]["copy_rows_per_s"] > report["copy"]["heedful_processed_messages_per_s"] > 0
     assert report["peer"]["peer_messages_per_s"] > 0 and report["peer"]["ratio_heedful_to_peer_ingest"]
+    assert report["peer"]["peer_list_rows"] == report["peer"]["heedful_list_rows"] == 2_000  # same list size
+    mail = report["mail"]  # the same mails through Heedful's webhook and the peer's mail ingestion
+    assert mail["heedful_mails_per_s"] > 0 and mail["peer_mails_per_s"] > 0 and mail["ratio_heedful_to_peer"]
+    assert mail["heedful"]["drained"] is True and mail["heedful"]["messages"] == mail["mails"]
+    assert mail["peer"]["followups"] == mail["mails"] and not mail["peer"]["errors"]
+    assert mail["heedful_conversations"] == mail["threads"]  # threaded by In-Reply-To / References
+    assert abs(mail["peer_tickets"] - mail["threads"]) <= 0.02 * mail["threads"]
     assert {t["metric"] for t in report["targets"]} >= {"ingest.accepted_webhooks_per_s",
-                                                       "desk.inbox_p95_ms", "desk.search_p95_ms"}
+                                                       "desk.inbox_p95_ms", "desk.search_p95_ms",
+                                                       "mail.ratio_heedful_to_peer"}
     assert "Heedful benchmark" in result.stderr  # the short table

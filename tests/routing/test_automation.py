@@ -12,6 +12,7 @@ from threading import Thread
 import pytest
 
 from heedful.conversations.models import Conversation, Message
+from heedful.core.safe_urls import refusal
 from heedful.routing import webhooks
 from heedful.routing.models import RuleRun, WebhookCall
 from tests.contacts.support import channel, post_api_message
@@ -108,12 +109,12 @@ def test_webhook_urls_inside_the_network_are_refused(api, settings):
     for url, status in (("http://127.0.0.1:8000/x", 403), ("http://10.1.2.3/x", 403), ("http://[::1]/x", 403),
                         ("http://169.254.169.254/latest/meta-data", 403), ("http://localhost/x", 403),
                         ("ftp://example.com/x", 422)):
-        assert webhooks.refusal(url), url
+        assert refusal(url), url
         body = {"name": "hook", "event": "message.created", "actions": [{"type": "webhook", "url": url}]}
         response = api.post("/api/v1/automation-rules", body, content_type="application/json")
         assert response.status_code == status, url
     settings.HEEDFUL_WEBHOOK_ALLOW_PRIVATE = True
-    assert webhooks.refusal("http://127.0.0.1:8000/x") == ""
+    assert refusal("http://127.0.0.1:8000/x") == ""
 
 
 class _Receiver(BaseHTTPRequestHandler):

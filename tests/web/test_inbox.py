@@ -161,7 +161,8 @@ def test_inbox_page_costs_a_fixed_number_of_queries(client, agent_a, many):
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/inbox/")
     assert len(row_ids(response)) == 50
-    assert len(queries) <= 20, [q["sql"][:80] for q in queries.captured_queries]
+    # 21: the page's SLA timers are one more query (routing.explain.preload_timers), whatever the rows
+    assert len(queries) <= 21, [q["sql"][:80] for q in queries.captured_queries]
 
 
 def test_bad_cursor_falls_back_to_the_first_page(client, agent_a, many):

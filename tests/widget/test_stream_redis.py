@@ -1,6 +1,6 @@
 """Visitor streams on the production broker (Redis pub/sub): a reply published by one process's
-broker reaches a stream subscribed through the widget's own pool, past redis-py's default cap of
-100 connections per pool."""
+broker reaches a stream, with many more streams open than redis-py's cap of 100 connections per
+pool, all on one shared pub/sub connection."""
 
 from __future__ import annotations
 
@@ -29,10 +29,8 @@ def redis_broker(settings):
     settings.REDIS_URL = URL
     shared = broker.RedisBroker(URL, prefix="heedful:test-widget:")
     broker.set_broker(shared)
-    stream._streams_broker = None
     yield shared
     broker.set_broker(None)
-    stream._streams_broker = None
 
 
 def test_a_reply_reaches_a_visitor_stream_through_redis(client, webchat, agent_user, redis_broker):
@@ -56,3 +54,34 @@ def test_a_reply_reaches_a_visitor_stream_through_redis(client, webchat, agent_u
     finally:
         for subscription in crowd:
             subscription.close()
+
+
+def test_a_read_the_database_refuses_keeps_the_stream_and_is_retried(client, webchat, agent_user, redis_broker,
+                                                                     monkeypatch):
+    from django.db import OperationalError
+
+    from heedful.widget import gate
+
+    ann = Visitor(client, webchat)
+    ann.say("Hello")
+    visitor = tokens.read(ann.token)
+    events = stream.events(visitor, 0, heartbeat=0.2, lifetime=8)
+    assert next(events).startswith("retry:")
+    assert "Hello" in next(events)
+    real, refusals = gate.since, []
+
+    def refusing_once(*args, **kwargs):
+        if not refusals:
+            refusals.append(1)
+            raise OperationalError("sorry, too many clients already")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gate, "since", refusing_once)
+    reply(agent_user, Conversation.objects.get(), "Answer after a refusal")
+    got = ""
+    for chunk in events:
+        got += chunk
+        if "Answer after a refusal" in got:
+            break
+    events.close()
+    assert refusals == [1] and "Answer after a refusal" in got

@@ -5,7 +5,8 @@ exists. One gate per object type:
 
 - conversations: `conversations_for`, `access_conversation`
 - messages (and their attachments): `messages_for` (the conversation gate underneath)
-- contacts: `contacts_for`, `access_contact`; link suggestions: `access_suggestion`
+- contacts: `contacts_for` (`live_contacts_for` for lists), `access_contact`; link suggestions:
+  `access_suggestion`
 - canned responses: `canned_responses_for` (shared ones and their teams')
 - channels (a connected account's settings): `channels_for`, `access_channel`
 - whom and where to assign: `assignable_users`, `assignable_teams`; own queues: `member_teams`
@@ -94,6 +95,22 @@ def contacts_for(user) -> QuerySet[Contact]:
     return Contact.objects.filter(Q(pk__in=visible) | Q(merged_into__in=visible))
 
 
+def live_contacts_for(user, *, below: int | None = None, above: int | None = None) -> QuerySet[Contact]:
+    """`contacts_for` without merged shells, for lists, optionally with ids between `above` and
+    `below` (a keyset page). The shells' branch (an OR over a second subquery) would keep
+    PostgreSQL off the primary key order, and lists never show shells. The id bounds are
+    repeated inside the conversations subquery: the planner does not carry them across the
+    semi-join, and without them a deep page reads the conversations of every newer contact."""
+    bounds = {**({"lt": below} if below is not None else {}), **({"gt": above} if above is not None else {})}
+    contacts = Contact.objects.filter(merged_into__isnull=True, **{f"pk__{op}": v for op, v in bounds.items()})
+    if sees_everything(user):
+        return contacts
+    if not reads_text(user):
+        return Contact.objects.none()
+    visible = conversations_for(user).filter(**{f"contact_id__{op}": v for op, v in bounds.items()})
+    return contacts.filter(pk__in=visible.values("contact_id"))
+
+
 def access_conversation(user, conversation_id) -> Conversation:
     conversation = (conversations_for(user).select_related("channel", "contact", "assignee", "team")
                     .filter(pk=conversation_id).first())
@@ -176,6 +193,11 @@ def can_manage_channels(user) -> bool:
 
 def can_manage_teams(user) -> bool:
     return role_of(user) == Role.ADMIN
+
+
+def can_manage_automation(user) -> bool:
+    """Automation rules (what happens without an agent) are a supervisor's tool as much as an admin's."""
+    return role_of(user) in (Role.ADMIN, Role.SUPERVISOR)
 
 
 def can_read_audit(user) -> bool:

@@ -6,9 +6,7 @@ answers and deflections are rare and recorded at once.
 
 from __future__ import annotations
 
-from django.db import transaction
-
-from heedful.analytics import bypass, history, recorder, rollups
+from heedful.analytics import recorder, restate, rollups
 from heedful.analytics.models import Kind, ReportingEvent
 from heedful.conversations.models import Conversation
 from heedful.events import names
@@ -16,20 +14,15 @@ from heedful.events.dispatcher import listen
 
 
 def on_contact_merged(name: str, payload: dict) -> None:
-    """Two contacts are one customer now: bypasses and lost FCRs across their conversations."""
-    target = payload.get("target_id")
-    if not target:
-        return
-    recorder.flush()  # what is still buffered is recorded before the re-detection reads it
-    with transaction.atomic():
-        ReportingEvent.objects.bulk_create(bypass.for_contact(target) + history.recontacts_for_contact(target),
-                                           ignore_conflicts=True)
-    rollups.fold()
+    """Two contacts are one customer now: bypasses, lost FCRs and repeat contacts across their
+    conversations."""
+    restate.restate([payload.get("source_id"), payload.get("target_id")])
 
 
-def on_contact_unmerged(name: str, payload: dict) -> None:
-    """An undone merge: a bypass between the two customers was never one."""
-    bypass.undo_for([payload.get("source_id"), payload.get("target_id")])
+def on_contact_split(name: str, payload: dict) -> None:
+    """An undone merge or an unlinked identity: what held only because the two were one customer
+    is taken back, and each customer's own history is read again."""
+    restate.restate([payload.get("source_id"), payload.get("target_id")])
 
 
 def on_survey_answered(name: str, payload: dict) -> None:
@@ -67,6 +60,7 @@ def register() -> None:
     listen(names.CONVERSATION_RESOLVED)(recorder.on_conversation_resolved)
     listen(names.CONVERSATION_REOPENED)(recorder.on_conversation_reopened)
     listen(names.CONTACT_MERGED)(on_contact_merged)
-    listen(names.CONTACT_UNMERGED)(on_contact_unmerged)
+    listen(names.CONTACT_UNMERGED)(on_contact_split)
+    listen(names.CONTACT_UNLINKED)(on_contact_split)
     listen(names.SURVEY_ANSWERED)(on_survey_answered)
     listen(names.DEFLECTION_RECORDED)(on_deflection)

@@ -39,14 +39,17 @@ class _Buffer:
     def __init__(self):
         self.lock = threading.Lock()
         self.pending = {k: set() for k in KINDS}
+        self.resolvers: dict[int, int] = {}  # conversation -> the agent who resolved it
         self.scheduled = False
 
-    def add(self, kind: str, ref) -> bool:
+    def add(self, kind: str, ref, resolver=None) -> bool:
         """Buffer one id; True when the caller must schedule a flush."""
         if not ref:
             return False
         with self.lock:
             self.pending[kind].add(int(ref))
+            if resolver:
+                self.resolvers[int(ref)] = int(resolver)
             if self.scheduled:
                 return False
             self.scheduled = True
@@ -55,15 +58,16 @@ class _Buffer:
     def take(self) -> dict[str, set]:
         with self.lock:
             taken, self.pending = self.pending, {k: set() for k in KINDS}
+            resolvers, self.resolvers = self.resolvers, {}
             self.scheduled = False
-            return taken
+            return {**taken, "resolvers": resolvers}
 
 
 _buffer = _Buffer()
 
 
-def _add(kind: str, ref) -> None:
-    if not _buffer.add(kind, ref):
+def _add(kind: str, ref, resolver=None) -> None:
+    if not _buffer.add(kind, ref, resolver):
         return
     if settings.HEEDFUL_JOBS == "inline":
         flush()
@@ -92,7 +96,7 @@ def on_conversation_created(name: str, payload: dict) -> None:
 
 
 def on_conversation_resolved(name: str, payload: dict) -> None:
-    _add("resolved", payload.get("conversation_id"))
+    _add("resolved", payload.get("conversation_id"), payload.get("user_id"))
 
 
 def on_conversation_reopened(name: str, payload: dict) -> None:
@@ -107,8 +111,9 @@ def flush() -> int:
     return record(**taken)
 
 
-def record(messages=(), opened=(), resolved=(), reopened=()) -> int:
-    """Record the reporting events for these message and conversation ids (idempotent)."""
+def record(messages=(), opened=(), resolved=(), reopened=(), resolvers=None) -> int:
+    """Record the reporting events for these message and conversation ids (idempotent).
+    `resolvers`: conversation id -> the agent who resolved it (else its assignee is credited)."""
     msgs = list(Message.objects.filter(pk__in=list(messages)).values(
         "pk", "conversation_id", "direction", "automated", "sent_at", "author_user_id"))
     conv_ids = set(opened) | set(resolved) | set(reopened) | {m["conversation_id"] for m in msgs}
@@ -122,7 +127,7 @@ def record(messages=(), opened=(), resolved=(), reopened=()) -> int:
     new = [convs[c] for c in opened if c in convs]
     previous = history.previous_conversations(new)
     events.extend(_opened_events(new, previous, labels))
-    events.extend(_resolved_events([convs[c] for c in resolved if c in convs], labels))
+    events.extend(_resolved_events([convs[c] for c in resolved if c in convs], labels, resolvers or {}))
     events.extend(event(Kind.REOPENED, c, convs[c], convs[c]["last_activity_at"], labels) for c in reopened if c in convs)
     with transaction.atomic():
         ReportingEvent.objects.bulk_create(events, ignore_conflicts=True)
@@ -157,7 +162,9 @@ def _message_events(m: dict, conv: dict, labels: dict) -> list[ReportingEvent]:
         out[0].agent_id = m["author_user_id"]
     if not m["automated"] and conv["first_response_at"] == m["sent_at"]:
         seconds = (m["sent_at"] - conv["created_at"]).total_seconds()
-        out.append(event(Kind.FIRST_RESPONSE, conv["pk"], conv, m["sent_at"], labels, value=seconds))
+        first = event(Kind.FIRST_RESPONSE, conv["pk"], conv, m["sent_at"], labels, value=seconds)
+        first.agent_id = m["author_user_id"] or first.agent_id  # who answered, not who holds it
+        out.append(first)
     return out
 
 
@@ -176,7 +183,7 @@ def _opened_events(convs: list[dict], previous: dict, labels: dict) -> list[Repo
     return out
 
 
-def _resolved_events(convs: list[dict], labels: dict) -> list[ReportingEvent]:
+def _resolved_events(convs: list[dict], labels: dict, resolvers: dict) -> list[ReportingEvent]:
     """First resolution of each conversation: replies so far (one-touch), customer messages,
     and the customer's sentiment at the start and at the end."""
     convs = [c for c in convs if c["status"] == Status.RESOLVED]
@@ -188,6 +195,7 @@ def _resolved_events(convs: list[dict], labels: dict) -> list[ReportingEvent]:
         out.append(event(Kind.RESOLVED, conv["pk"], conv, conv["resolved_at"] or conv["last_activity_at"], labels,
                          value=conv["replies_count"], value2=written.get(conv["pk"], 0),
                          value3=start, value4=end))
+        out[-1].agent_id = resolvers.get(conv["pk"]) or out[-1].agent_id
     return out
 
 

@@ -211,6 +211,13 @@ def deflection(f: Filters) -> list[dict]:
     return [{"channel": "", "source": "knowledge", "deflections": n}] if n else []
 
 
+def register(name: str, rows) -> None:
+    """Add a report computed outside analytics: `rows(filters) -> list[dict]`. An edge that
+    reads another app (the forum's figures, from `community_desk`) plugs in here at start-up,
+    so analytics imports none of them."""
+    REPORTS[name] = rows
+
+
 REPORTS = {
     "resolution": resolution,
     "repeat-contacts": repeat_contacts,

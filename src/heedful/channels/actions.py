@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from heedful.channels import cache
+from heedful.channels import cache, registry
 from heedful.channels.credentials import validated
 from heedful.channels.models import Channel, ChannelStatus
 from heedful.events import names
@@ -34,21 +34,26 @@ def update(user, channel: Channel, *, name=None, credentials=None, settings=None
     return channel
 
 
-def renew_credentials(channel: Channel, renew) -> dict:
-    """Replace short-lived credentials (an OAuth access token) under the channel's row lock, so
-    pollers and senders racing for a new token renew it once. `renew(credentials)` returns the
-    fields to store, or None when the stored ones are good (another process just renewed them).
-    Its network call runs inside the lock, bounded by its timeout; an error it raises (the
-    sign-in was refused) rolls back and reaches the caller, who marks the channel."""
+def renewed(channel: Channel) -> Channel:
+    """The channel with live credentials: when its provider says they are about to expire (an
+    OAuth access token), they are renewed and stored first. Call before the channel's network
+    work (a poll, a send), outside any transaction.
+
+    Renewal runs under the channel's row lock, so pollers and senders racing for a new token
+    renew it once; the provider's network call runs inside the lock, bounded by its timeout.
+    An error it raises (the sign-in was refused) reaches the caller, who marks the channel."""
+    provider = registry.get(channel.provider)
+    if not provider.renewal_due(channel.credentials or {}):
+        return channel
     with transaction.atomic():
         row = Channel.objects.select_for_update().get(pk=channel.pk)
-        fresh = renew(dict(row.credentials or {}))
-        if fresh:
-            row.credentials = {**(row.credentials or {}), **fresh}
+        stored = dict(row.credentials or {})
+        if provider.renewal_due(stored):  # else another process just renewed them
+            row.credentials = {**stored, **provider.renew(stored)}
             row.save(update_fields=["credentials"])
             transaction.on_commit(lambda: cache.forget(row.pk))
     channel.credentials = row.credentials
-    return dict(row.credentials)
+    return channel
 
 
 def save_poll_cursor(channel_id: int, key: str, cursor: dict) -> None:

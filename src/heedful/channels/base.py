@@ -395,6 +395,16 @@ class BaseProvider:
         Network work, outside any transaction; raise ReauthRequired when refused."""
         raise NotImplementedError(f"{self.key} has no sign-in")
 
+    def renewal_due(self, credentials: dict) -> bool:
+        """True when short-lived credentials (an OAuth access token) must be renewed before the
+        channel is used; cheap, no network. Default: credentials do not expire."""
+        return False
+
+    def renew(self, credentials: dict) -> dict:
+        """The renewed credentials to store (`channels.actions.renewed` stores them under the
+        channel's lock). Network work; raise ReauthRequired when the provider refuses."""
+        raise NotImplementedError(f"{self.key} has nothing to renew")
+
     # -- outbound --------------------------------------------------------------------------
     def check_reply(self, channel, payload: dict, text: str) -> None:
         """Refuse a reply the provider would refuse (a closed window, a text too long for a DM)

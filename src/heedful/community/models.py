@@ -215,3 +215,24 @@ class TopicRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["topic", "member"], name="one_read_per_topic")]
+
+
+class PrivateMessage(models.Model):
+    """A message between the brand's staff and one member, after a topic's matter moved private
+    (the member has no email the desk can use). Only that member and staff read it."""
+
+    member = models.ForeignKey(MemberProfile, on_delete=models.CASCADE, related_name="private_messages")
+    from_staff = models.BooleanField(default=False)
+    author = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    author_name = models.CharField(max_length=150)
+    body = models.TextField(help_text="Markdown as written")
+    body_html = models.TextField(help_text="rendered and sanitised")
+    created_at = models.DateTimeField()
+    # A staff message from the desk: the outbound idempotency key, so a resend posts nothing new.
+    desk_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "created_at"], name="private_message_member")]
+
+    def __str__(self):
+        return f"private message {self.pk} ({self.member_id})"

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import Min, OuterRef, Q, Subquery
 
-from heedful.community.models import Post, PostStatus, Topic
+from heedful.community.models import Category, Post, PostStatus, Topic
 
 
 def community_report(since: datetime, until: datetime, *, category: str | None = None) -> dict:
@@ -36,3 +36,14 @@ def community_report(since: datetime, until: datetime, *, category: str | None =
         "solved_by_member_rate": share(sum(1 for r in solved if r["accepted_post__staff"] is False), len(solved)),
         "escalated": topics.filter(~Q(escalated_at=None)).count(),
     }
+
+
+def by_category(since: datetime, until: datetime) -> list[dict]:
+    """One row per category (slug order), then a row for all of them (`category` "*"); no
+    rows at all for a desk without a forum."""
+    rows = [{"category": slug, "name": name, **community_report(since, until, category=slug)}
+            for slug, name in Category.objects.order_by("slug").values_list("slug", "name")]
+    if not rows:
+        return []
+    rows.append({"category": "*", "name": "All categories", **community_report(since, until)})
+    return rows

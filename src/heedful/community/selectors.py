@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from heedful.community.members import Viewer
-from heedful.community.models import Category, MemberProfile, Post, PostStatus, Topic
+from heedful.community.models import (
+    Category,
+    MemberProfile,
+    Post,
+    PostStatus,
+    PrivateMessage,
+    Topic,
+)
 from heedful.core.clock import now
 from heedful.core.errors import NotFound
 
@@ -103,3 +110,9 @@ def member_of(user) -> MemberProfile | None:
 def sitemap_topics(*, limit: int = 50_000) -> QuerySet:
     return (Topic.objects.filter(visible=True, merged_into__isnull=True)
             .order_by("-last_posted_at").values("id", "slug", "last_posted_at")[:limit])
+
+
+def private_messages(member: MemberProfile, *, limit: int = 200) -> list[PrivateMessage]:
+    """The member's private thread with staff, oldest first (the latest `limit`)."""
+    latest = PrivateMessage.objects.filter(member=member).order_by("-created_at", "-id")[:limit]
+    return list(reversed(latest))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from heedful.community import account_views, views
+from heedful.community import account_views, private_views, views
 from heedful.community.feeds import CategoryAtomFeed, CategoryFeed
 
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("posts/<int:post_id>/approve/", views.moderate, {"verb": "approve"}, name="community-approve"),
     path("posts/<int:post_id>/hide/", views.moderate, {"verb": "hide"}, name="community-hide"),
     path("posts/<int:post_id>/restore/", views.moderate, {"verb": "restore"}, name="community-restore"),
+    path("messages/", private_views.inbox, name="community-messages"),
     path("signup/", account_views.signup, name="community-signup"),
     path("login/", account_views.login, name="community-login"),
     path("logout/", account_views.logout, name="community-logout"),

@@ -7,7 +7,8 @@ class CommunityDeskConfig(AppConfig):
 
     def ready(self):
         from heedful.channels.providers.community import port
-        from heedful.community_desk import bridge, tasks  # noqa: F401  registers the jobs
+        from heedful.community_desk import bridge, report, tasks  # noqa: F401  registers the jobs
 
         port.connect(bridge.ForumAdapter())
         bridge.install_listeners()
+        report.install()

@@ -10,8 +10,8 @@ from heedful.channels import actions as channel_actions
 from heedful.channels.cache import get_channel
 from heedful.channels.models import Channel
 from heedful.channels.providers.community import wire
-from heedful.community import actions, selectors
-from heedful.community.models import Post, PostStatus, Topic
+from heedful.community import actions, private_messages, selectors
+from heedful.community.models import Post, PostStatus, PrivateMessage, Topic
 from heedful.conversations.models import Conversation
 from heedful.core.errors import NotFound
 from heedful.events import names
@@ -93,6 +93,21 @@ def forward_post(post_id: int) -> bool:
     return True
 
 
+def forward_private_message(message_id: int) -> bool:
+    """A member's private message to staff continues their private conversation."""
+    message = PrivateMessage.objects.select_related("author").filter(pk=message_id, from_staff=False).first()
+    if message is None or message.author is None:
+        return False
+    author = message.author
+    key, raw = wire.private_event(
+        message={"id": message.pk, "text": message.body, "created_at": message.created_at.isoformat()},
+        author={"id": str(author.pk), "username": author.get_username(),
+                "name": author.get_full_name() or author.get_username()})
+    with transaction.atomic():
+        store_event(community_channel(), PROVIDER, key, raw, "application/json")
+    return True
+
+
 def conversation_id(topic_id: int) -> int | None:
     """The desk's conversation for a topic (staff only: callers check)."""
     linked = Topic.objects.filter(pk=topic_id).values_list("desk_conversation_id", flat=True).first()
@@ -120,6 +135,20 @@ class ForumAdapter:
             raise LookupError(f"community topic {topic_id} no longer exists") from exc
         return post.pk
 
+    def send_private_message(self, *, member: str, text: str, idempotency_key: str, outbound_id: int) -> int:
+        outbound = (OutboundMessage.objects.select_related("message__author_user")
+                    .filter(pk=outbound_id).first())
+        if not member.isdigit():
+            raise LookupError("not a forum member's handle")
+        try:
+            message = private_messages.send_from_staff(
+                int(member), text=text, key=idempotency_key,
+                author=outbound.message.author_user if outbound else None,
+                author_name=outbound.message.author_name if outbound else "")
+        except NotFound as exc:
+            raise LookupError("that forum member no longer exists") from exc
+        return message.pk
+
 
 def _on_topic(name, payload):
     escalate(payload["topic_id"])
@@ -144,8 +173,13 @@ def _on_conversation(name, payload):
         actions.link_conversation(topic_id, conversation.pk)
 
 
+def _on_private_message(name, payload):
+    forward_private_message(payload["message_id"])
+
+
 def install_listeners() -> None:
     listen(names.CONVERSATION_CREATED)(_on_conversation)
     listen(names.COMMUNITY_TOPIC_CREATED, names.COMMUNITY_POST_APPROVED, names.COMMUNITY_STAFF_REQUESTED)(_on_topic)
     listen(names.COMMUNITY_POST_CREATED, names.COMMUNITY_POST_APPROVED)(_on_post)
     listen(names.COMMUNITY_CATEGORY_CREATED)(_on_category)
+    listen(names.COMMUNITY_PRIVATE_MESSAGE_CREATED)(_on_private_message)

@@ -6,6 +6,7 @@ Agent replies, which also create a delivery, are `outbound.replies.reply` (it ca
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import F
 
 from heedful.conversations import mentions
@@ -17,11 +18,13 @@ from heedful.events.dispatcher import emit
 
 
 def open_conversation(channel, contact, *, public: bool = False, subject: str = "",
-                      thread_key: str = "", at=None) -> Conversation:
+                      thread_key: str = "", at=None, continued_from: Conversation | None = None) -> Conversation:
+    """`continued_from`: the public conversation whose matter this private one carries on."""
     at = at or now()
     conversation = Conversation.objects.create(
         channel=channel, contact=contact, public=public, subject=subject[:500],
         thread_key=thread_key[:255], team=channel.team, created_at=at, last_activity_at=at,
+        continued_from=continued_from,
     )
     emit(names.CONVERSATION_CREATED, conversation_id=conversation.pk, channel_id=conversation.channel_id)
     return conversation
@@ -67,7 +70,7 @@ def add_note(user, conversation: Conversation, text: str) -> Note:
     return note
 
 
-def _set_status(conversation: Conversation, status: str, event: str) -> Conversation:
+def _set_status(conversation: Conversation, status: str, event: str, **payload) -> Conversation:
     if conversation.status == status:
         return conversation
     fields = ["status", "resolved_at", "snoozed_until"]
@@ -78,12 +81,14 @@ def _set_status(conversation: Conversation, status: str, event: str) -> Conversa
     conversation.resolved_at = now() if status == Status.RESOLVED else None
     conversation.snoozed_until = None
     conversation.save(update_fields=fields)
-    emit(event, conversation_id=conversation.pk)
+    emit(event, conversation_id=conversation.pk, **payload)
     return conversation
 
 
 def resolve(user, conversation: Conversation) -> Conversation:
-    return _set_status(conversation, Status.RESOLVED, names.CONVERSATION_RESOLVED)
+    # Who resolved it: reports credit the resolution to that agent, not to the assignee.
+    by = {"user_id": user.pk} if getattr(user, "is_authenticated", False) else {}
+    return _set_status(conversation, Status.RESOLVED, names.CONVERSATION_RESOLVED, **by)
 
 
 def reopen(user, conversation: Conversation) -> Conversation:
@@ -118,6 +123,37 @@ def set_priority(user, conversation: Conversation, priority: int) -> Conversatio
     conversation.save(update_fields=["priority"])
     emit(names.CONVERSATION_UPDATED, conversation_id=conversation.pk)
     return conversation
+
+
+def raise_priorities(user, bands: dict[int, int]) -> list[int]:
+    """Raise many conversations' priority to the given band, never lower; returns the ids
+    that changed. One statement, not one save per row: an SLA sweep can move thousands at
+    once. Call inside a transaction."""
+    if not bands:
+        return []
+    if connection.vendor == "postgresql":
+        # arrays, not an IN list: Django prepares an IN list one value at a time
+        table = connection.ops.quote_name(Conversation._meta.db_table)
+        with connection.cursor() as cursor:
+            # lock in id order first: two overlapping sweeps (or other id-ordered writers) cannot deadlock
+            cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE id = ANY(%s::bigint[]) "
+                           f"ORDER BY id FOR UPDATE) AS locked", [sorted(bands)])
+            cursor.execute(f"UPDATE {table} AS c SET priority = v.band FROM unnest(%s::bigint[], %s::smallint[]) "
+                           f"AS v(id, band) WHERE c.id = v.id AND c.priority < v.band RETURNING c.id",
+                           [list(bands), [int(b) for b in bands.values()]])
+            changed = sorted(pk for (pk,) in cursor.fetchall())
+    else:
+        changed = []
+        by_band: dict[int, list[int]] = {}
+        for pk, band in bands.items():
+            by_band.setdefault(int(band), []).append(pk)
+        for band, ids in sorted(by_band.items()):
+            found = list(Conversation.objects.filter(pk__in=ids, priority__lt=band).values_list("pk", flat=True))
+            Conversation.objects.filter(pk__in=found).update(priority=band)
+            changed += found
+    for pk in changed:
+        emit(names.CONVERSATION_UPDATED, conversation_id=pk)
+    return changed
 
 
 def make_private(conversation: Conversation, thread_key: str) -> Conversation:

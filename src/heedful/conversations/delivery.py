@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heedful.conversations.models import Delivery, Message
+from heedful.conversations.models import Delivery, Direction, Message
 from heedful.events import names
 from heedful.events.dispatcher import emit
 
@@ -30,3 +30,30 @@ def set_status(message: Message, status: str, *, error: str = "", provider_messa
     emit(names.MESSAGE_STATUS_CHANGED, message_id=message.pk, conversation_id=message.conversation_id,
          status=message.delivery_status)
     return True
+
+
+def mark_read_by_brand(conversation_id: int, up_to: int | None = None) -> int:
+    """An agent has the customer's messages on screen: inbound `received` -> `read` (the
+    customer's side, e.g. the web chat, shows "seen"). One UPDATE, and one status event for
+    the newest message, which is all a reader of the watermark needs. Returns rows changed."""
+    rows = Message.objects.filter(conversation_id=conversation_id, direction=Direction.IN,
+                                  delivery_status=Delivery.RECEIVED)
+    if up_to is not None:
+        rows = rows.filter(pk__lte=up_to)
+    newest = rows.order_by("-pk").values_list("pk", flat=True).first()
+    if newest is None:
+        return 0
+    changed = rows.filter(pk__lte=newest).update(delivery_status=Delivery.READ)
+    emit(names.MESSAGE_STATUS_CHANGED, message_id=newest, conversation_id=conversation_id,
+         status=Delivery.READ)
+    return changed
+
+
+def mark_read_by_customer(message_ids: list[int]) -> int:
+    """The customer saw these released replies (the web chat panel showed them): `read`, each
+    with its status event so the agent's page updates. The caller checked they are theirs."""
+    changed = 0
+    for message in Message.objects.filter(pk__in=message_ids, direction=Direction.OUT,
+                                          delivery_status__in=(Delivery.SENT, Delivery.DELIVERED)):
+        changed += set_status(message, Delivery.READ)
+    return changed

@@ -61,6 +61,9 @@ class Conversation(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # The public conversation this private one continues (a forum topic's matter moved private).
+    continued_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="continued_in")
 
     class Meta:
         indexes = [

@@ -48,6 +48,13 @@ class InvalidFields(ValidationError):
     code = "invalid_fields"
 
 
+class AttachmentRefused(InvalidFields):
+    """A file the reply's channel would refuse (too big, a type it cannot carry, a public post):
+    422 before anything is queued, naming the limit."""
+
+    code = "attachment_refused"
+
+
 class Conflict(HeedfulError):
     status = 409
     code = "conflict"

@@ -12,6 +12,8 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +28,32 @@ class Recorded:
 
     def json(self):
         return json.loads(self.body or b"null")
+
+    def multipart(self) -> tuple[dict[str, str], dict[str, Upload]]:
+        """The fields and files of a multipart/form-data body ({}, {} for any other body)."""
+        content_type = self.headers.get("content-type", "")
+        if not content_type.startswith("multipart/form-data"):
+            return {}, {}
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + self.body)
+        fields: dict[str, str] = {}
+        files: dict[str, Upload] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            filename = part.get_filename()
+            content = part.get_payload(decode=True) or b""
+            if filename is not None:
+                files[name] = Upload(filename, part.get_content_type(), content)
+            else:
+                fields[name] = content.decode()
+        return fields, files
+
+
+@dataclass
+class Upload:
+    filename: str
+    content_type: str
+    content: bytes
 
 
 @dataclass

@@ -10,6 +10,7 @@ from django.db import transaction
 from heedful.core import jobs
 from heedful.core.clock import now
 from heedful.core.erased import chunks, erased_text_key
+from heedful.ingestion import lookups
 from heedful.ingestion.models import EventStatus, InboundEvent
 from heedful.ingestion.pipeline import process_events
 
@@ -59,6 +60,7 @@ def sweep(limit: int = 500, stale_after: timedelta | None = None) -> int:
         .exclude(pk__in=due).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
     )
     process(due)
+    lookups.sweep()  # due detail lookups (a mention's Graph read) ride along
     return len(due)
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from heedful.ingestion import actions
-from heedful.ingestion.models import InboundEvent
+from heedful.ingestion.models import DetailLookup, InboundEvent
 
 
 @admin.register(InboundEvent)
@@ -32,3 +32,14 @@ class InboundEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("raw")
+
+
+@admin.register(DetailLookup)
+class DetailLookupAdmin(admin.ModelAdmin):
+    """Provider reads after a webhook (an Instagram mention's text): a failed one shows why."""
+
+    list_display = ("id", "channel", "key", "status", "attempts", "next_attempt_at", "last_error")
+    list_filter = ("status", "channel")
+    search_fields = ("key", "last_error")
+    readonly_fields = ("channel", "event", "key", "params", "status", "attempts", "next_attempt_at", "last_error",
+                       "created_at", "done_at")

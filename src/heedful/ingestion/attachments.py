@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.core.files.base import ContentFile
 
+from heedful.conversations.attachments import safe_filename  # one naming rule, in and out
 from heedful.conversations.models import Attachment
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_filename(name: str) -> str:
-    name = _UNSAFE.sub("_", (name or "").strip().replace("\\", "/").rsplit("/", 1)[-1]).strip("._")
-    return (name or "attachment")[:180]
 
 
 def save_all(message, attachments) -> None:

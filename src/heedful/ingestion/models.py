@@ -31,3 +31,34 @@ class InboundEvent(models.Model):
 
     def __str__(self):
         return f"InboundEvent #{self.pk} {self.provider} {self.status}"
+
+
+class LookupStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Fetched"
+    FAILED = "failed", "Failed"
+
+
+class DetailLookup(models.Model):
+    """A read a provider asked for before a notification can become a message (an Instagram
+    mention names only ids). Written in the pipeline's transaction; fetched by a job after the
+    commit, outside any transaction; the answer is stored as an InboundEvent of its own
+    (`lookup:<key>`), so a retry or a second delivery of the notification stores nothing twice."""
+
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(InboundEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    key = models.CharField(max_length=200)
+    params = models.JSONField(default=dict, blank=True)  # ids only, never customer text
+    status = models.CharField(max_length=10, choices=LookupStatus.choices, default=LookupStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "key"], name="detail_lookup_once")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="detail_lookup_due")]
+
+    def __str__(self):
+        return f"DetailLookup #{self.pk} {self.key} {self.status}"

@@ -36,6 +36,7 @@ from heedful.core.clock import backoff, now
 from heedful.events import names
 from heedful.events.dispatcher import emit
 from heedful.ingestion import attachments as attachment_store
+from heedful.ingestion import lookups
 from heedful.ingestion.deletions import apply_deletion
 from heedful.ingestion.models import EventStatus, InboundEvent
 from heedful.ingestion.step_cost import StepClock
@@ -53,6 +54,7 @@ class Outcome:
     statuses: int = 0
     engagements: int = 0
     deletions: int = 0  # messages their author deleted on the provider, redacted
+    lookups: int = 0  # detail reads queued for after the commit (ingestion.lookups)
     ignored: list[str] = field(default_factory=list)
     may_hold: bool = False  # a brand message whose parent is missing may wait for it
     held: list[str] = field(default_factory=list)  # what the event waits for, if it waits
@@ -64,6 +66,7 @@ class Outcome:
                 "statuses": self.statuses, "engagements": self.engagements, "ignored": self.ignored,
                 **({"held": self.held} if self.held else {}),
                 **({"deletions": self.deletions} if self.deletions else {}),
+                **({"lookups": self.lookups} if self.lookups else {}),
                 **({"route_us": round(self.route_us, 1), "route_cpu_us": round(self.route_cpu_us, 1)}
                    if self.route_us else {})}
 
@@ -71,7 +74,8 @@ class Outcome:
     def status(self) -> str:
         if self.held:
             return EventStatus.PENDING
-        useful = self.created or self.statuses or self.engagements or self.duplicates or self.deletions
+        useful = (self.created or self.statuses or self.engagements or self.duplicates or self.deletions
+                  or self.lookups)
         return EventStatus.DONE if useful else EventStatus.IGNORED
 
 
@@ -114,6 +118,8 @@ def apply(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> dict[in
             _channel_messages(channel, items, outcomes)
         for event in channel_events:
             _updates(channel, parsed[event.pk], outcomes[event.pk])
+            outcomes[event.pk].lookups += lookups.record(channel, event.pk, parsed[event.pk].lookups,
+                                                         outcomes[event.pk].ignored)
     return outcomes
 
 

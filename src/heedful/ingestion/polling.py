@@ -53,6 +53,7 @@ def poll_channel(channel: Channel, provider=None) -> int:
         if not mine:
             return 0
         cursor = dict((channel.settings or {}).get(CURSOR_KEY) or {})
+        channel = channel_actions.renewed(channel)  # a sign-in token about to expire
         items, new_cursor = provider.fetch_new(channel, cursor)  # network: outside any transaction
         created = 0
         with transaction.atomic():

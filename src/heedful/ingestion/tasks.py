@@ -3,13 +3,19 @@
 from celery import shared_task
 
 from heedful.core import jobs
-from heedful.ingestion import actions
+from heedful.ingestion import actions, lookups
 
 
 @shared_task(name="heedful.ingestion.process", acks_late=True)
 @jobs.job("heedful.ingestion.process")
 def process(event_ids: list[int]) -> dict:
     return actions.process(event_ids)
+
+
+@shared_task(name="heedful.ingestion.lookup", acks_late=True)
+@jobs.job("heedful.ingestion.lookup")
+def lookup(lookup_ids: list[int]) -> dict:
+    return lookups.run(lookup_ids)
 
 
 @shared_task(name="heedful.ingestion.sweep")

@@ -125,13 +125,19 @@ def voter_key(session_key: str) -> str:
     return hashlib.sha256(f"knowledge-vote:{session_key}".encode()).hexdigest()
 
 
-def vote(article: Article, session_key: str, helpful: bool) -> ArticleVote:
-    """One vote per visitor and article; voting again changes the answer."""
+def member_voter_key(user_id: int) -> str:
+    return hashlib.sha256(f"knowledge-vote:member:{user_id}".encode()).hexdigest()
+
+
+def vote(article: Article, session_key: str, helpful: bool, *, member_user=None) -> ArticleVote:
+    """One vote per visitor and article; voting again changes the answer. A signed-in forum
+    member (`member_user`) has one vote per article whatever the session or device."""
     if article.status != Article.Status.PUBLISHED:
         raise NotFound("article not found")
+    voter = member_voter_key(member_user.pk) if member_user is not None else voter_key(session_key)
     found, _ = ArticleVote.objects.update_or_create(
-        article=article, voter=voter_key(session_key),
-        defaults={"helpful": bool(helpful), "revision_id": article.published_revision_id})
+        article=article, voter=voter,
+        defaults={"helpful": bool(helpful), "revision_id": article.published_revision_id, "user": member_user})
     return found
 
 

@@ -76,11 +76,15 @@ class ArticleRevision(models.Model):
 
 
 class ArticleVote(models.Model):
-    """'Was this helpful?': one vote per article and visitor (a later vote replaces it)."""
+    """'Was this helpful?': one vote per article and visitor, or per forum member when signed in
+    (a later vote replaces it)."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
     revision = models.ForeignKey(ArticleRevision, null=True, on_delete=models.SET_NULL, related_name="+")
-    voter = models.CharField(max_length=64)  # digest of the visitor's session key
+    voter = models.CharField(max_length=64)  # digest of the visitor's session key, or of the member
+    # A signed-in forum member's vote is theirs on every device (single sign-on with the forum).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
     helpful = models.BooleanField()
     voted_at = models.DateTimeField(auto_now=True)
 

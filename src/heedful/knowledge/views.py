@@ -51,14 +51,23 @@ def article_page(request, article_id: int, slug: str):
     actions.record_view(article.pk)
     revision = article.published_revision
     voted = None
-    if request.session.session_key:
-        voted = (ArticleVote.objects.filter(article=article, voter=actions.voter_key(request.session.session_key))
-                 .values_list("helpful", flat=True).first())
+    member = _member(request)
+    voter = (actions.member_voter_key(member.user_id) if member is not None
+             else actions.voter_key(request.session.session_key) if request.session.session_key else None)
+    if voter:
+        voted = ArticleVote.objects.filter(article=article, voter=voter).values_list("helpful", flat=True).first()
     return render(request, "heedful/knowledge/article.html", {
         "article": article, "revision": revision, "html": markdown.render(revision.body),
         "description": markdown.plain(revision.body)[:160], "related": search.related(article),
         "voted": voted, "thanks": request.GET.get("voted") == "1", "ld_json": _ld_json(article, revision),
+        "member": member,
     })
+
+
+def _member(request):
+    """The forum member signed in on this browser (set by the forum's middleware), or None:
+    one sign-in for the forum and the help centre, without this app importing the forum."""
+    return getattr(request, "community_member", None)
 
 
 def _ld_json(article: Article, revision) -> str:
@@ -75,8 +84,10 @@ def vote(request, article_id: int):
     helpful = request.POST.get("helpful")
     if helpful not in ("yes", "no"):
         return HttpResponseRedirect(article.url)
-    if not request.session.session_key:
+    member = _member(request)
+    if member is None and not request.session.session_key:
         request.session.save()
     with transaction.atomic():
-        actions.vote(article, request.session.session_key, helpful == "yes")
+        actions.vote(article, request.session.session_key or "", helpful == "yes",
+                     member_user=member.user if member is not None else None)
     return HttpResponseRedirect(f"{article.url}?voted=1#helpful")

@@ -16,6 +16,9 @@ class OutboundMessage(models.Model):
     idempotency_key = models.CharField(max_length=64, unique=True)
     # What to send, frozen at queue time (recipient, reply target, mode: public/private/dm ...).
     payload = models.JSONField(default=dict)
+    # Finished steps of a multi-call send (media uploaded, text sent before the files): a retry
+    # after a crash picks up from here instead of repeating them (channels.base.OutboundRequest).
+    progress = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

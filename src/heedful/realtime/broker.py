@@ -6,8 +6,10 @@ a browser that was away reloads the page state, so missing a notice is harmless.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -16,6 +18,8 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 Item = tuple[str, dict]
+_hub_numbers = itertools.count(1)
+HUB_CLIENT_NAME = "heedful-realtime-hub"  # + "-<pid>-<n>": operators find it in CLIENT LIST
 
 
 class MemoryBroker:
@@ -70,56 +74,195 @@ class MemorySubscription:
 
 
 class RedisBroker:
-    """Every web process and Celery worker publishes to Redis; each stream subscribes there."""
+    """Every web process and Celery worker publishes to Redis. Subscriptions of one process share
+    one pub/sub connection (`RedisHub`) and are fanned out in process: hundreds of open streams
+    cost one Redis connection, not one each (redis-py also caps a pool at 100)."""
 
     def __init__(self, url: str, prefix: str = "heedful:rt:"):
         import redis
 
-        self.prefix = prefix
+        self.prefix, self.url = prefix, url
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
+        self._hub: RedisHub | None = None
+        self._hub_lock = threading.Lock()
 
     def publish(self, topic: str, notice: dict) -> None:
         self.client.publish(self.prefix + topic, json.dumps(notice, separators=(",", ":")))
 
-    def subscribe(self, topics: list[str]) -> RedisSubscription:
-        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(*[self.prefix + t for t in topics])
-        return RedisSubscription(pubsub, len(self.prefix))
-
-
-class RedisSubscription:
-    def __init__(self, pubsub, prefix_length: int):
-        self.pubsub, self.prefix_length = pubsub, prefix_length
-
-    def get(self, timeout: float) -> list[Item]:
-        items: list[Item] = []
-        deadline = time.monotonic() + timeout
-        while not items:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            message = self.pubsub.get_message(timeout=left)
-            while message is not None:  # drain whatever else is already here
-                items.extend(self._decode(message))
-                message = self.pubsub.get_message(timeout=0) if len(items) < 200 else None
-        return items
-
-    def _decode(self, message) -> list[Item]:
-        if message.get("type") != "message":
-            return []
-        channel = message["channel"]
-        channel = channel.decode() if isinstance(channel, bytes) else channel
-        try:
-            return [(channel[self.prefix_length:], json.loads(message["data"]))]
-        except (ValueError, TypeError):
-            log.warning("ignored an undecodable realtime notice")
-            return []
+    def hub(self) -> RedisHub:
+        with self._hub_lock:
+            if self._hub is None or not self._hub.alive():
+                self._hub = RedisHub(self.url, self.prefix)
+            return self._hub
 
     def close(self) -> None:
-        try:
-            self.pubsub.close()
-        except Exception:  # the connection may already be gone; nothing to clean up then
-            log.debug("closing a realtime subscription failed", exc_info=True)
+        with self._hub_lock:
+            if self._hub is not None:
+                self._hub.stop()
+                self._hub = None
+
+    def subscribe(self, topics: list[str]) -> HubSubscription:
+        """Returns once Redis confirmed every topic, so a notice published after the caller's
+        next read is never missed."""
+        return self.hub().subscribe(topics)
+
+
+class HubSubscription:
+    """One stream's view of the shared connection: its topics and a bounded backlog."""
+
+    max_backlog = 1000
+
+    def __init__(self, hub: RedisHub, topics: frozenset[str]):
+        self.hub, self.topics = hub, topics
+        self.backlog: deque[Item] = deque(maxlen=self.max_backlog)
+        self.closed = False
+        # Its own wake-up: a notice wakes only the streams that follow its topic.
+        self.ready = threading.Event()
+
+    def put(self, item: Item) -> None:
+        """Called by the hub, holding its lock."""
+        self.backlog.append(item)
+        self.ready.set()
+
+    def get(self, timeout: float) -> list[Item]:
+        """Wait up to `timeout` seconds for notices; returns all that are waiting."""
+        self.ready.wait(timeout)
+        with self.hub.cond:
+            items = list(self.backlog)
+            self.backlog.clear()
+            self.ready.clear()
+            return items
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.ready.set()
+            self.hub.drop(self)
+
+
+class RedisHub:
+    """One pub/sub connection per process, read by one thread that fans notices out.
+
+    Only the reader thread touches the connection (redis-py's PubSub is not thread-safe):
+    subscribers queue (un)subscribe requests and wait for Redis' confirmation. Channels are
+    reference-counted, so a topic is unsubscribed when its last stream closes (agents' presence
+    is read from Redis' list of subscribed channels). After a lost connection the reader
+    reconnects, subscribes again, and hands every subscriber a `resync` notice: their streams
+    read the database again, so a notice missed meanwhile costs nothing.
+    """
+
+    poll_seconds = 0.05  # how soon the reader takes queued (un)subscribe requests
+
+    def __init__(self, url: str, prefix: str):
+        import redis
+
+        self.prefix = prefix
+        self.name = f"{HUB_CLIENT_NAME}-{os.getpid()}-{next(_hub_numbers)}"
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30,
+                                           client_name=self.name)
+        self.cond = threading.Condition()
+        self.stopped = False
+        self.by_topic: dict[str, set[HubSubscription]] = {}
+        self.pending: deque[tuple[str, str]] = deque()  # ("subscribe"|"unsubscribe", channel)
+        self.confirmed: set[str] = set()
+        self.thread = threading.Thread(target=self._run, name="heedful-realtime-hub", daemon=True)
+        self.thread.start()
+
+    def alive(self) -> bool:
+        return self.thread.is_alive() and not self.stopped
+
+    def stop(self) -> None:
+        """Tests and embedders swapping brokers: the reader thread ends within a poll."""
+        self.stopped = True
+
+    def subscribe(self, topics: list[str], timeout: float = 5.0) -> HubSubscription:
+        sub = HubSubscription(self, frozenset(topics))
+        with self.cond:
+            for topic in sub.topics:
+                holders = self.by_topic.setdefault(topic, set())
+                if not holders:
+                    self.pending.append(("subscribe", self.prefix + topic))
+                holders.add(sub)
+            if not self.cond.wait_for(lambda: all(self.prefix + t in self.confirmed for t in sub.topics), timeout):
+                log.warning("realtime subscription not confirmed in %ss", timeout)
+        return sub
+
+    def drop(self, sub: HubSubscription) -> None:
+        with self.cond:
+            for topic in sub.topics:
+                holders = self.by_topic.get(topic)
+                if holders is None:
+                    continue
+                holders.discard(sub)
+                if not holders:
+                    del self.by_topic[topic]
+                    self.pending.append(("unsubscribe", self.prefix + topic))
+                    # a new subscriber of this topic must wait for a fresh confirmation
+                    self.confirmed.discard(self.prefix + topic)
+
+    def subscriber_count(self) -> int:
+        with self.cond:
+            return len({s for holders in self.by_topic.values() for s in holders})
+
+    def _run(self) -> None:
+        while not self.stopped:
+            pubsub = self.client.pubsub()
+            try:
+                self._serve(pubsub)
+            except Exception:  # connection lost: reconnect and resubscribe below
+                log.warning("realtime pub/sub connection lost; reconnecting", exc_info=True)
+            finally:
+                try:
+                    pubsub.close()
+                except Exception:  # already gone
+                    log.debug("closing the realtime pub/sub failed", exc_info=True)
+            with self.cond:
+                self.confirmed.clear()
+                self.pending.clear()
+                for topic, holders in self.by_topic.items():
+                    self.pending.append(("subscribe", self.prefix + topic))
+                    for sub in holders:
+                        sub.put((topic, {"type": "resync"}))
+                self.cond.notify_all()
+            time.sleep(0.5)
+
+    def _serve(self, pubsub) -> None:
+        while not self.stopped:
+            with self.cond:
+                requests = list(self.pending)
+                self.pending.clear()
+            for verb, channel in requests:
+                getattr(pubsub, verb)(channel)
+            if not pubsub.subscribed and not requests:
+                time.sleep(self.poll_seconds)  # nothing to listen to yet
+                continue
+            message = pubsub.get_message(timeout=self.poll_seconds)
+            while message is not None:
+                self._dispatch(message)
+                message = pubsub.get_message(timeout=0)
+
+    def _dispatch(self, message: dict) -> None:
+        kind = message.get("type")
+        channel = message.get("channel")
+        channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+        with self.cond:
+            if kind == "subscribe":
+                self.confirmed.add(channel)
+            elif kind == "unsubscribe":
+                self.confirmed.discard(channel)
+            elif kind == "message":
+                topic = channel[len(self.prefix):]
+                holders = self.by_topic.get(topic)
+                if holders:
+                    try:
+                        notice = json.loads(message["data"])
+                    except (ValueError, TypeError):
+                        log.warning("ignored an undecodable realtime notice")
+                        return
+                    for sub in holders:
+                        sub.put((topic, notice))
+                return
+            self.cond.notify_all()  # (un)subscribe confirmations: wake who waits for one
 
 
 _broker = None
@@ -140,6 +283,8 @@ def set_broker(broker) -> None:
     """Swap the broker (tests, or an embedding application with its own)."""
     global _broker
     with _lock:
+        if isinstance(_broker, RedisBroker) and _broker is not broker:
+            _broker.close()
         _broker = broker
 
 

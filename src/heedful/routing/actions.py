@@ -20,6 +20,7 @@ from heedful.routing.models import (
     AutomationRule,
     BusinessHours,
     ConversationRouting,
+    LabelRule,
     Presence,
     SlaPolicy,
     TeamQueue,
@@ -147,16 +148,83 @@ def create_rule(user, **fields) -> AutomationRule:
     return rule
 
 
+def _insert_new_alerts(alerts: list[Alert]) -> list[Alert]:
+    """Insert the alerts whose key is new; returns those. On PostgreSQL one statement that
+    says which rows it inserted (a sweep can raise thousands at once)."""
+    if connection.vendor != "postgresql":
+        known = set(Alert.objects.filter(key__in=[a.key for a in alerts]).values_list("key", flat=True))
+        fresh = [a for a in alerts if a.key not in known]
+        Alert.objects.bulk_create(fresh, ignore_conflicts=True)
+        return fresh
+    at = now()
+    document = [{"kind": a.kind, "key": a.key, "conversation_id": a.conversation_id, "channel_id": a.channel_id,
+                 "detail": a.detail, "created_at": at.isoformat()} for a in alerts]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {Alert._meta.db_table} (kind, key, conversation_id, channel_id, detail, created_at) "
+                       "SELECT kind, key, conversation_id, channel_id, detail, created_at FROM jsonb_to_recordset(%s::jsonb) "
+                       "AS r(kind varchar, key varchar, conversation_id bigint, channel_id bigint, detail varchar, "
+                       "created_at timestamptz) ON CONFLICT (key) DO NOTHING RETURNING key", [json.dumps(document)])
+        inserted = {key for (key,) in cursor.fetchall()}
+    fresh, seen = [], set()
+    for a in alerts:
+        if a.key in inserted and a.key not in seen:
+            seen.add(a.key)
+            fresh.append(a)
+    return fresh
+
+
 def raise_alerts(alerts: list[Alert]) -> list[Alert]:
     """Store alerts (each key once) and notify supervisors after commit; returns the new ones."""
     if not alerts:
         return []
-    known = set(Alert.objects.filter(key__in=[a.key for a in alerts]).values_list("key", flat=True))
-    fresh = [a for a in alerts if a.key not in known]
-    Alert.objects.bulk_create(fresh, ignore_conflicts=True)
+    fresh = _insert_new_alerts(alerts)
     if fresh:
         from heedful.routing import notify
 
         payload = [(a.kind, a.conversation_id, a.channel_id, a.detail) for a in fresh]
         transaction.on_commit(lambda: notify.supervisors(payload))
     return fresh
+
+
+def update_rule(user, rule: AutomationRule, **fields) -> AutomationRule:
+    """Change a rule (any of name, event, conditions, actions, enabled, position), checked as a new one."""
+    from heedful.routing import automation
+
+    for key, value in fields.items():
+        setattr(rule, key, value)
+    automation.validate(rule.event, rule.conditions or [], rule.actions or [])
+    rule.save()
+    transaction.on_commit(automation.forget_rules)
+    automation.forget_rules()
+    return rule
+
+
+def save_label_rule(user, rule: LabelRule | None = None, *, label: str | None = None,
+                    keywords: list[str] | None = None, channel=False, enabled: bool | None = None) -> LabelRule:
+    """Create (no `rule`) or change a topic label rule; `channel=None` applies it to every channel.
+    Every process drops its compiled rules (this one at once, the others within seconds)."""
+    from heedful.routing import topics
+
+    rule = rule or LabelRule()
+    if label is not None:
+        rule.label = " ".join(label.split())[:60]
+    if keywords is not None:
+        rule.keywords = topics.clean_keywords(keywords)
+    if channel is not False:
+        rule.channel = channel
+    if enabled is not None:
+        rule.enabled = enabled
+    if not rule.label:
+        raise ValidationError("a label rule needs a label")
+    if not rule.keywords:
+        raise ValidationError("a label rule needs at least one keyword or phrase")
+    rule.save()
+    transaction.on_commit(topics.forget)
+    return rule
+
+
+def delete_label_rule(user, rule: LabelRule) -> None:
+    from heedful.routing import topics
+
+    rule.delete()
+    transaction.on_commit(topics.forget)

@@ -66,9 +66,9 @@ def validate(event: str, conditions: list, actions: list) -> None:
             if a.get(key) in (None, ""):
                 errors.append({"loc": ["actions", i, key], "msg": f"{kind} needs {key}"})
         if kind == "webhook" and a.get("url"):
-            from heedful.routing import webhooks
+            from heedful.core.safe_urls import refusal
 
-            problem = webhooks.refusal(a["url"])
+            problem = refusal(a["url"])
             if problem:
                 refused.append(problem)
     if errors:

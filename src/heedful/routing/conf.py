@@ -54,10 +54,6 @@ def chain_seconds() -> float:
     return float(getattr(settings, "HEEDFUL_AUTOMATION_CHAIN_SECONDS", 120))
 
 
-def allow_private_webhooks() -> bool:
-    return bool(getattr(settings, "HEEDFUL_WEBHOOK_ALLOW_PRIVATE", False))
-
-
 def languages() -> tuple[str, ...]:
     return tuple(getattr(settings, "HEEDFUL_LANGUAGES", ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "tr", "sv")))
 

@@ -170,3 +170,22 @@ class WebhookCall(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class LabelRule(models.Model):
+    """A topic label given to a conversation when a customer's message holds one of the
+    keywords or phrases (whole words, any case), optionally on one channel only. Applied by
+    the pipeline's route step (`routing.topics`)."""
+
+    label = models.CharField(max_length=60)
+    keywords = models.JSONField(default=list)  # ["refund", "money back"]
+    channel = models.ForeignKey("channels.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["label", "id"]
+
+    def __str__(self):
+        return self.label

@@ -3,8 +3,9 @@
 `sla_sweep()` reads every unresolved conversation that has SLA timers in one query (its routing
 row joined to the few conversation columns it needs), works out each one's level in memory and
 writes only the rows whose level, breaches or pause changed, in one statement. A level change
-moves the priority score (and the priority band, up only); a new near breach or breach raises
-an alert to supervisors. 10,000 conversations take well under a second.
+moves the priority score (and the priority band, up only, in one statement); a new near breach
+or breach raises an alert to supervisors (one INSERT). 10,000 conversations take well
+under a second, also when thousands of them change at once (`bench/routing_cost.py`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
 from heedful.conversations import actions as conversation_actions
-from heedful.conversations.models import Conversation, Status
-from heedful.core.bulk_update import update_rows
+from heedful.conversations.models import Status
+from heedful.core.bulk_update import update_values
 from heedful.core.clock import now
 from heedful.routing import actions, conf, hours, priority, rescore, sla
 from heedful.routing.models import AgentState, Alert, ConversationRouting, Presence
@@ -98,14 +99,19 @@ def sla_sweep(at: datetime | None = None) -> dict[str, int]:
                 raise_to[state.pk] = band
             dirty = True
         if dirty:
-            changed.append(ConversationRouting(**{f: getattr(state, f) for f in ("pk", *SWEEP_FIELDS)}))
+            changed.append({f: getattr(state, f) for f in ("pk", *SWEEP_FIELDS)})
     with rescore.quiet(), transaction.atomic():
-        update_rows(changed, SWEEP_FIELDS)
+        update_values(ConversationRouting, changed, SWEEP_FIELDS)
         actions.raise_alerts(alerts)
-        for conversation in Conversation.objects.filter(pk__in=list(raise_to)).order_by("pk"):
-            if raise_to[conversation.pk] > conversation.priority:  # the band only goes up
-                conversation_actions.set_priority(None, conversation, raise_to[conversation.pk])
+        raise_bands(raise_to)
     return {"checked": seen, "changed": len(changed), "alerts": len(alerts), "raised": len(raise_to)}
+
+
+def raise_bands(raise_to: dict[int, int]) -> None:
+    """The band only goes up. One statement, not a save per conversation: thousands can cross
+    a band in the same sweep (a morning's first responses all due at opening time)."""
+    if raise_to:
+        conversation_actions.raise_priorities(None, raise_to)
 
 
 def _list(text) -> list:

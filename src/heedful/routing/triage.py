@@ -3,8 +3,9 @@
 The ingestion pipeline's route step runs a `Router` per channel batch. It reads what it needs
 once for the batch (the senders' recent conversations on any channel, the routing state of the
 conversations the batch can touch, the SLA policies), then scores each message in memory:
-the conversation's `score` and `priority` (written with the batch) and its routing state with
-the reasons and SLA due times (written by `flush()` once the batch has ids). After commit, the
+the conversation's `score` and `priority` (written with the batch), its routing state with
+the reasons and SLA due times and the topic labels of the admins' keyword rules
+(`routing.topics`; both written by `flush()` once the batch has ids). After commit, the
 new and reopened conversations go to the assignment job.
 """
 
@@ -13,10 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
+from heedful.conversations import labels
 from heedful.conversations.models import Conversation, Status
 from heedful.core import jobs
 from heedful.core.clock import now
-from heedful.routing import actions, conf, language, priority, sla
+from heedful.routing import actions, conf, language, priority, sla, topics
 from heedful.routing.models import Assignment, ConversationRouting, TeamQueue
 
 
@@ -38,6 +40,8 @@ class Router:
         self.touched: dict[int, tuple[Conversation, ConversationRouting]] = {}
         self.opened: dict[int, list[tuple[Conversation, str]]] = defaultdict(list)  # contact -> new in batch
         self.to_assign: set[int] = set()  # id() of conversations that need an agent
+        self.topics = topics.current().matcher(getattr(channel, "pk", None)) if channel else None
+        self.labels: dict[int, set[str]] = {}  # id() of a conversation -> topic labels its messages gave
 
     def state(self, conversation: Conversation) -> ConversationRouting:
         key = id(conversation)
@@ -71,8 +75,13 @@ class Router:
         contact_id = getattr(conversation, "contact_id", None)
         if contact_id:
             self._repeat(inputs, conversation, contact_id, started)
+        text = msg.display_text if msg.display_text is not None else msg.text
         if not state.language:  # a conversation keeps its language: detect until one is told
-            state.language = language.detect(msg.display_text if msg.display_text is not None else msg.text)
+            state.language = language.detect(text)
+        if self.topics is not None:
+            found = self.topics.labels_for(text)
+            if found:
+                self.labels.setdefault(id(conversation), set()).update(found)
         reasons = priority.factors(inputs, self.now)
         state.inputs, state.reasons, state.base_score = inputs, reasons, priority.total(reasons)
         self._sla(conversation, state, msg, started)
@@ -129,6 +138,8 @@ class Router:
             state.conversation_id = conversation.pk
             rows.append(state)
         actions.save_states(rows)
+        if self.labels:  # before the assignment job reads them for skills
+            labels.add_to_many({self.touched[key][0].pk: names for key, names in self.labels.items()})
         waiting = [c for key, (c, _) in self.touched.items() if key in self.to_assign and c.team_id]
         if not waiting:
             return

@@ -71,6 +71,11 @@ def by_token(request, *, scope: str) -> Caller:
     return Caller(channel, visitor, origin, ip)
 
 
+def limit_uploads(caller: Caller) -> None:
+    """Files cost far more than text: their own, lower limit per visitor."""
+    _limit("upload_visitor", f"{caller.channel.pk}:{caller.visitor.handle}")
+
+
 def optional_token(request) -> tokens.Visitor | None:
     """The visitor a session request already had, if its token is valid (kept on identify)."""
     try:

@@ -14,7 +14,14 @@ from datetime import timedelta
 from django.db.models import Q
 
 from heedful.channels.providers.webchat.provider import KIND, thread_key
-from heedful.conversations.models import Conversation, Delivery, Direction, Message, Status
+from heedful.conversations.models import (
+    Attachment,
+    Conversation,
+    Delivery,
+    Direction,
+    Message,
+    Status,
+)
 from heedful.core.clock import now
 from heedful.widget.tokens import Visitor
 
@@ -40,7 +47,18 @@ def _messages(visitor: Visitor, conversation_ids=None):
     scope = conversations(visitor) if conversation_ids is None else conversation_ids
     mine = Q(direction=Direction.IN, author_identity__kind=KIND, author_identity__handle__in=visitor.handles)
     return (Message.objects.filter(channel_id=visitor.channel_id, conversation_id__in=scope)
-            .filter(mine | Q(direction=Direction.OUT)).select_related("author_identity"))
+            .filter(mine | Q(direction=Direction.OUT)).select_related("author_identity")
+            .prefetch_related("attachments"))
+
+
+def own(visitor: Visitor, conversation_ids=None):
+    """The visitor's own messages (their read receipts are on these)."""
+    return _messages(visitor, conversation_ids).filter(direction=Direction.IN)
+
+
+def replies(visitor: Visitor):
+    """The brand's released replies the visitor can read."""
+    return _messages(visitor).filter(direction=Direction.OUT, delivery_status__in=RELEASED)
 
 
 def shown(message: Message) -> bool:
@@ -74,7 +92,20 @@ def since(visitor: Visitor, cursor: int, conversation_ids=None, *, limit: int = 
     return [r for r in rows if shown(r)], settled
 
 
-def as_json(message: Message) -> dict:
+def attachment(visitor: Visitor, attachment_id: int) -> Attachment | None:
+    """A file of a message this visitor may read (theirs, or a released reply), else None."""
+    visible = _messages(visitor).filter(Q(direction=Direction.IN) | Q(delivery_status__in=RELEASED))
+    return (Attachment.objects.filter(pk=attachment_id, message__in=visible.values("pk"))
+            .exclude(file="").first())
+
+
+def _files(message: Message) -> list[dict]:
+    return [{"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size,
+             "url": f"/widget/v1/attachments/{a.pk}"} for a in message.attachments.all() if a.file]
+
+
+def as_json(message: Message, survey: dict | None = None) -> dict:
+    """`survey`: the form of the satisfaction survey this reply carries (widget.surveys)."""
     visitor_wrote = message.direction == Direction.IN
     return {
         "id": message.pk,
@@ -85,6 +116,8 @@ def as_json(message: Message) -> dict:
         "sent_at": message.sent_at.isoformat(),
         "status": message.delivery_status,
         "client_id": (message.metadata or {}).get("client_id", "") if visitor_wrote else "",
+        "attachments": _files(message),
+        **({"survey": survey} if survey else {}),
     }
 
 

@@ -13,11 +13,14 @@ import uuid
 
 from django.db import transaction
 
+from heedful.channels.providers.webchat import files
 from heedful.channels.providers.webchat.provider import KIND, MAX_TEXT
 from heedful.core.clock import now
-from heedful.core.errors import ValidationError
+from heedful.core.errors import AttachmentRefused, ValidationError
 from heedful.ingestion.store import store_event
+from heedful.knowledge.actions import record_conversation_opened
 from heedful.realtime.broker import publish
+from heedful.widget.signals import deflection_session
 from heedful.widget.tokens import Visitor
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -33,12 +36,19 @@ def _field(data: dict, key: str, limit: int) -> str:
     return value.strip()
 
 
-def body_of(visitor: Visitor, data: dict, *, away: bool = False) -> tuple[str, dict]:
+def body_of(visitor: Visitor, data: dict, *, away: bool = False, uploads=()) -> tuple[str, dict]:
     """(event key, body) of one visitor message; a repeated client id gives the same key.
-    `away`: nobody can answer live, so a reply also goes to the email the visitor left."""
+    `away`: nobody can answer live, so a reply also goes to the email the visitor left.
+    `uploads`: (filename, bytes) pairs, already within the channel's size limit."""
     text = _field(data, "text", MAX_TEXT)
-    if not text:
-        raise ValidationError("a message needs text")
+    if len(uploads) > files.MAX_FILES:
+        raise ValidationError(f"at most {files.MAX_FILES} files per message")
+    try:
+        attached = [files.encode(name, content) for name, content in uploads]
+    except ValueError as exc:
+        raise AttachmentRefused(str(exc)) from None
+    if not text and not attached:
+        raise ValidationError("a message needs text or a file")
     client_id = data.get("client_id") or uuid.uuid4().hex
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         raise ValidationError("client_id must be 8-64 letters, digits, - or _")
@@ -49,6 +59,8 @@ def body_of(visitor: Visitor, data: dict, *, away: bool = False) -> tuple[str, d
     body = {"id": mid, "visitor": visitor.handle, "text": text, "client_id": client_id,
             "name": visitor.name or _field(data, "name", 120), "sent_at": now().isoformat(),
             "page": _field(data, "page", 500)}
+    if attached:
+        body["attachments"] = attached
     if email:
         body["email"] = email  # typed: a claim, never linked as the visitor's own
         body["continue_by_email"] = away
@@ -57,13 +69,15 @@ def body_of(visitor: Visitor, data: dict, *, away: bool = False) -> tuple[str, d
     return f"{KIND}:{mid}", body
 
 
-def accept(channel, visitor: Visitor, data: dict, *, away: bool = False) -> tuple[int, bool, str]:
+def accept(channel, visitor: Visitor, data: dict, *, away: bool = False, uploads=()) -> tuple[int, bool, str]:
     """Store one visitor message; (event id, created, provider message id). The visitor's own
     stream hears "posted" after commit so it follows a conversation the message may open."""
-    key, body = body_of(visitor, data, away=away)
+    key, body = body_of(visitor, data, away=away, uploads=uploads)
     raw = json.dumps(body, separators=(",", ":")).encode()
     with transaction.atomic():
         event, created = store_event(channel, KIND, key, raw, "application/json")
+        if created:  # suggestions this visitor opened did not spare them writing to us
+            record_conversation_opened(deflection_session(visitor))
         notice = {"type": "posted", "client_id": body["client_id"]}
         transaction.on_commit(lambda: publish(visitor.topic, notice))
     return event.pk, created, body["id"]

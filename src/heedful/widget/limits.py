@@ -17,7 +17,8 @@ WINDOW = 60  # seconds
 # Requests per window by scope. Override some with the setting HEEDFUL_WIDGET_LIMITS (a dict) or
 # the environment variable of the same name ("message_ip=600,session_ip=100"), e.g. for a site
 # whose visitors share one address behind a corporate proxy.
-DEFAULTS = {"session_ip": 30, "message_visitor": 30, "message_ip": 120, "read_visitor": 120, "read_ip": 600}
+DEFAULTS = {"session_ip": 30, "message_visitor": 30, "message_ip": 120, "read_visitor": 120, "read_ip": 600,
+            "upload_visitor": 10, "signal_visitor": 120, "signal_ip": 1200}
 
 
 def _from_env() -> dict[str, int]:

@@ -12,22 +12,26 @@ ids it already shows.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from contextlib import contextmanager
 
-import redis
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from heedful.realtime import topics as topic_names
-from heedful.realtime.broker import RedisBroker, get_broker
+from heedful.realtime.broker import get_broker
 from heedful.realtime.stream import heartbeat_seconds, lifetime_seconds
-from heedful.widget import gate
+from heedful.widget import gate, signals, surveys
 from heedful.widget.tokens import Visitor
 
 POLL_SECONDS = 0.2  # while the visitor's own post has not reached a conversation yet
+RETRY_SECONDS = 2.0  # after a read the database refused
 EXPECT_SECONDS = 30.0
+
+
+log = logging.getLogger(__name__)
 
 
 def _event(kind: str, data, event_id: int | None = None) -> str:
@@ -35,35 +39,13 @@ def _event(kind: str, data, event_id: int | None = None) -> str:
     return f"{head}event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-class _StreamsBroker(RedisBroker):
-    """Subscribes on the shared broker's Redis, with a connection pool sized for visitors: each
-    open stream holds one pub/sub connection, and redis-py's default pool stops at 100."""
-
-    def __init__(self, url: str, prefix: str, size: int):
-        self.prefix = prefix
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30,
-                                           max_connections=size)
-
-
-_streams_broker: _StreamsBroker | None = None
 _lock = threading.Lock()
 
 
-def _broker():
-    global _streams_broker
-    shared = get_broker()
-    url = getattr(settings, "REDIS_URL", "")
-    if not isinstance(shared, RedisBroker) or not url:
-        return shared  # in memory (embedded mode, tests), or a broker an embedder set up
-    with _lock:
-        if _streams_broker is None or _streams_broker.prefix != shared.prefix:
-            size = int(getattr(settings, "HEEDFUL_WIDGET_MAX_STREAMS", 2000))
-            _streams_broker = _StreamsBroker(url, shared.prefix, size)
-        return _streams_broker
-
-
 def _subscribe(visitor: Visitor, conversation_ids: list[int]):
-    return _broker().subscribe([visitor.topic, *(topic_names.conversation(c) for c in conversation_ids)])
+    """Through the process's shared broker: every stream of a process shares one Redis pub/sub
+    connection (realtime.broker.RedisHub)."""
+    return get_broker().subscribe([visitor.topic, *(topic_names.conversation(c) for c in conversation_ids)])
 
 
 def _release_db() -> None:
@@ -99,10 +81,18 @@ class VisitorStream:
         self.expect_until = 0.0
         self.followed: list[int] = []
         self.subscription = None
+        self.seen = 0  # the newest of the visitor's messages an agent has read
+        # What the next read must look at besides new rows: each costs a query, and a reply's
+        # notice (the common case, many per second at load) needs neither.
+        self.refollow, self.check_seen = True, True
 
     def follow(self) -> None:
         """(Re)subscribe when the visitor's newest conversations changed; the read that
-        follows covers anything published in between."""
+        follows covers anything published in between. Only looked at after a notice that may
+        change them (a post of the visitor's, a conversation event, a reconnect)."""
+        if not self.refollow and self.expect_until <= time.monotonic():
+            return
+        self.refollow = False
         ids = gate.live_conversation_ids(self.visitor)
         if ids != self.followed or self.subscription is None:
             old = self.subscription
@@ -113,16 +103,22 @@ class VisitorStream:
     def catch_up(self) -> list[str]:
         rows, cursor = gate.since(self.visitor, self.cursor, self.followed)
         chunks = []
-        for row in rows:
-            if row.pk in self.sent:
-                continue
+        fresh = [row for row in rows if row.pk not in self.sent]
+        carried = surveys.by_message(fresh)
+        for row in fresh:
             self.sent.add(row.pk)
-            data = gate.as_json(row)
+            data = gate.as_json(row, surveys.as_json(carried[row.pk]) if row.pk in carried else None)
             self.awaiting.discard(data["client_id"])
             chunks.append(_event("message", data))
         if cursor != self.cursor or chunks:
             self.cursor = cursor
             chunks.append(_event("cursor", cursor, cursor))
+        if self.check_seen:
+            self.check_seen = False
+            seen = signals.seen_up_to(self.visitor, self.followed)
+            if seen > self.seen:
+                self.seen = seen
+                chunks.append(_event("seen", {"up_to": seen}))
         if not self.awaiting:
             self.expect_until = 0.0
         return chunks
@@ -133,13 +129,18 @@ class VisitorStream:
         for _topic, notice in batch:
             kind = notice.get("type")
             if kind == "typing":
-                typing.append(_event("typing", {"name": str(notice.get("name", ""))[:60]}))
+                if not notice.get("customer"):  # never the visitor's own typing back to them
+                    typing.append(_event("typing", {"name": str(notice.get("name", ""))[:60]}))
             elif kind == "posted":
                 self.awaiting.add(str(notice.get("client_id", "")))
                 self.expect_until = time.monotonic() + EXPECT_SECONDS
-                changed = True
+                changed = self.refollow = True
             else:
                 changed = True
+                if kind == "resync" or str(kind).startswith("conversation."):
+                    self.refollow = self.check_seen = True
+                elif notice.get("status") == "read" or notice.get("direction") == "in":
+                    self.check_seen = True  # an agent read the visitor's messages
         return changed, typing
 
 
@@ -163,9 +164,17 @@ def events(visitor: Visitor, cursor: int, *, heartbeat: float | None = None, lif
                 if not batch:
                     yield ": ping\n\n"
                 continue
-            with _reading():
-                stream.follow()
-                chunks = stream.catch_up()
+            try:
+                with _reading():
+                    stream.follow()
+                    chunks = stream.catch_up()
+            except DatabaseError:
+                # The database refused a connection for now (all in use): keep the stream and
+                # read again shortly; nothing is lost, the cursor did not move.
+                log.warning("a visitor stream could not read; retrying")
+                stream.refollow = stream.check_seen = True
+                stream.expect_until = time.monotonic() + RETRY_SECONDS
+                continue
             yield from chunks
     finally:
         if stream.subscription is not None:

@@ -12,14 +12,34 @@ import gzip
 import json
 from pathlib import Path
 
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from heedful.core.errors import HeedfulError, RateLimited, Unauthorized, ValidationError
-from heedful.widget import access, availability, gate, inbound, origins, stream, tokens
+from heedful.channels.providers.webchat import files
+from heedful.core.errors import (
+    AttachmentRefused,
+    HeedfulError,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationError,
+)
+from heedful.knowledge import actions as knowledge_actions
+from heedful.widget import (
+    access,
+    availability,
+    gate,
+    inbound,
+    origins,
+    signals,
+    stream,
+    surveys,
+    tokens,
+)
 
 SCRIPT = Path(__file__).resolve().parent / "static" / "heedful" / "widget.js"
 MAX_BODY = 16 * 1024
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
 def answer(view):
@@ -99,14 +119,101 @@ def messages(request):
     _method(request, "GET", "POST")
     if request.method == "POST":
         caller = access.by_token(request, scope="message")
+        data, uploads = _message_body(request, caller)
         away = not availability.status(caller.channel, with_wait=False)["online"]
-        event_id, created, mid = inbound.accept(caller.channel, caller.visitor, _json(request), away=away)
+        event_id, created, mid = inbound.accept(caller.channel, caller.visitor, data, away=away, uploads=uploads)
         return JsonResponse({"id": mid, "event": event_id, "duplicate": not created}, status=202)
     caller = access.by_token(request, scope="read")
     before = _int(request.GET.get("before"))
     rows = gate.history(caller.visitor, before=before)
     cursor = gate.since(caller.visitor, rows[0].pk - 1)[1] if rows and not before else None
-    return JsonResponse({"results": [gate.as_json(m) for m in rows], "cursor": cursor})
+    carried = surveys.by_message(rows)
+    results = [gate.as_json(m, surveys.as_json(carried[m.pk]) if m.pk in carried else None) for m in rows]
+    return JsonResponse({"results": results, "cursor": cursor,
+                         "seen": signals.seen_up_to(caller.visitor), "unread": signals.unread(caller.visitor),
+                         "open": gate.open_conversation(caller.visitor) is not None})
+
+
+def _message_body(request, caller) -> tuple[dict, list[tuple[str, bytes]]]:
+    """JSON, or multipart/form-data with the same fields and up to MAX_FILES `files`. A file
+    over the channel's limit is refused by its announced size before it is read."""
+    if not request.content_type.startswith("multipart/"):
+        return _json(request), []
+    sent = request.FILES.getlist("files")
+    if not sent:
+        raise ValidationError("a multipart message carries its files as `files`")
+    if len(sent) > files.MAX_FILES:
+        raise ValidationError(f"at most {files.MAX_FILES} files per message")
+    access.limit_uploads(caller)
+    limit = files.max_bytes(caller.channel)
+    for upload in sent:
+        if upload.size > limit:
+            raise AttachmentRefused(f"a file may be at most {limit // (1024 * 1024)} MB")
+    data = {k: request.POST.get(k) for k in ("text", "client_id", "email", "name", "page") if k in request.POST}
+    return data, [(upload.name or "", upload.read()) for upload in sent]
+
+
+@answer
+def attachment(request, attachment_id: int):
+    """GET one file of the visitor's conversation, only with their token (the widget fetches
+    it with the header and shows it from a blob). Images inline, everything else a download;
+    sandboxed and never sniffed, so no file runs as a page."""
+    _method(request, "GET")
+    caller = access.by_token(request, scope="read")
+    found = gate.attachment(caller.visitor, attachment_id)
+    if found is None or not found.file:
+        raise NotFound("no such file")
+    inline = found.content_type in INLINE_TYPES
+    response = FileResponse(found.file.open("rb"), as_attachment=not inline, filename=found.filename or "file",
+                            content_type=found.content_type if inline else "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@answer
+def typing(request):
+    """POST: the visitor is typing (throttled server-side; 202 either way)."""
+    _method(request, "POST")
+    caller = access.by_token(request, scope="signal")
+    return JsonResponse({"sent": signals.typing(caller.visitor)}, status=202)
+
+
+@answer
+def read(request):
+    """POST {"up_to": MESSAGE_ID}: the visitor saw the replies up to that id."""
+    _method(request, "POST")
+    caller = access.by_token(request, scope="signal")
+    up_to = _int(_json(request).get("up_to"))
+    if up_to is None:
+        raise ValidationError("up_to must be a message id")
+    return JsonResponse({"read": signals.read(caller.visitor, up_to)})
+
+
+@answer
+def survey(request, message_id: int):
+    """POST {"csat": 1-5, "why", "why_text"?}: the answers to the survey a reply carried."""
+    _method(request, "POST")
+    caller = access.by_token(request, scope="message")
+    answered = surveys.answer(caller.visitor, message_id, _json(request))
+    return JsonResponse({"answered": True, "csat": answered.csat, "why": answered.why})
+
+
+@answer
+def suggestion_opened(request):
+    """POST {"kind": "article"|"topic", "id", "query"?}: the visitor opened a suggestion. It is a
+    deflection unless this visitor writes to us within the session window."""
+    _method(request, "POST")
+    caller = access.by_token(request, scope="signal")
+    data = _json(request)
+    item = _int(data.get("id"))
+    if item is None:
+        raise ValidationError("id must be the article's or topic's id")
+    opened = knowledge_actions.record_suggestion_opened(signals.deflection_session(caller.visitor),
+                                                        str(data.get("kind", "")), item,
+                                                        str(data.get("query") or "")[:200], "widget")
+    return JsonResponse({"id": opened.pk}, status=201)
 
 
 @answer

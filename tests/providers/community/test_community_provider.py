@@ -95,3 +95,55 @@ def test_send_without_a_connected_forum_is_retried_later():
             PROVIDER.send(None, _request())
     finally:
         port.connect(before)
+
+
+class PrivateForum(FakeForum):
+    def send_private_message(self, **kwargs):
+        self.calls.append(kwargs)
+        if kwargs["member"] == "404":
+            raise LookupError("that forum member no longer exists")
+        return 5
+
+
+def test_a_topic_can_move_private_into_its_own_conversation():
+    assert PROVIDER.can_go_private and PROVIDER.private_opens_conversation
+    assert PROVIDER.private_thread_key(None, {"to": "42"}) == "community:private:42"
+    assert PROVIDER.private_email(None, {"reply_to_metadata": {"email": "carla@example.org"}}) == "carla@example.org"
+    assert PROVIDER.private_email(None, {"reply_to_metadata": {}}) == ""
+
+
+def test_a_private_message_goes_to_the_member_through_the_port():
+    before = port.connected()
+    fake = PrivateForum()
+    port.connect(fake)
+    try:
+        receipt = PROVIDER.send(None, _request(thread_key="community:private:42", mode="private"))
+        assert receipt.provider_message_id == "pm:5"
+        assert fake.calls == [{"member": "42", "text": "Answer", "idempotency_key": "k-1", "outbound_id": 1}]
+        with pytest.raises(PermanentSendError):
+            PROVIDER.send(None, _request(thread_key="community:private:404", mode="private"))
+    finally:
+        port.connect(before)
+
+
+def test_a_members_private_message_parses_into_their_private_thread():
+    key, raw = wire.private_event(message={"id": 3, "text": "My address is 1 High St",
+                                           "created_at": "2026-01-01T10:00:00+00:00"},
+                                  author={"id": "42", "username": "carla", "name": "Carla"})
+    assert key == "private:3"
+    (message,) = PROVIDER.parse(None, raw).messages
+    assert message.provider_message_id == "pm:3" and not message.public
+    assert message.thread_key == "community:private:42" and message.sender.handle == "42"
+    with pytest.raises(PayloadError):
+        PROVIDER.parse(None, b'{"kind": "private", "message": {"id": "x"}, "author": {"id": "42"}}')
+
+
+def test_a_private_reply_on_a_topic_goes_to_the_askers_private_thread():
+    before = port.connected()
+    fake = PrivateForum()
+    port.connect(fake)
+    try:
+        receipt = PROVIDER.send(None, _request(mode="private", to="42"))
+        assert receipt.provider_message_id == "pm:5" and fake.calls[0]["member"] == "42"
+    finally:
+        port.connect(before)

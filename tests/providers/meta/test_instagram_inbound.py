@@ -63,7 +63,6 @@ def test_comment_opens_a_public_conversation_and_replies_join_it(hook, api, inst
 
 
 @pytest.mark.parametrize("case, reason", [
-    ("mention_ids", "mention carries only ids"),
     ("story_insights", "'story_insights' is not handled"),
 ])
 def test_notifications_without_a_customer_message_are_ignored(hook, api, instagram, case, reason):

@@ -137,7 +137,8 @@ def test_a_payload_for_another_account_gives_nothing_but_a_reason(tweet_list, dm
 
 
 # Payloads of any shape, with Twitter's fields where Twitter puts them, so the parser goes deep.
-HANDLED = {"tweet_create_events", "direct_message_events", "direct_message_mark_read_events", "favorite_events"}
+HANDLED = {"tweet_create_events", "direct_message_events", "direct_message_mark_read_events", "favorite_events",
+           "tweet_delete_events"}
 CONTEXT = {"for_user_id", "users", "apps", "user_has_blocked"}
 # Infinities included: a JSON number past float range (1e400) reads as inf.
 scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
@@ -171,14 +172,16 @@ direct_message = shaped(
     created_timestamp=scalars)
 mark_read = shaped({"last_read_event_id": any_id, "sender_id": any_id}, created_timestamp=scalars)
 favorite = shaped({"favorited_status": tweet})
+tweet_delete = shaped({"status": shaped({"id": any_id, "user_id": any_id})}, timestamp_ms=scalars)
 payloads = st.builds(
     lambda context, handled, other: {**context, **handled, **other},
     st.fixed_dictionaries({}, optional={"for_user_id": st.just(BRAND),
                                         "users": st.dictionaries(any_id.map(str), user) | json_values}),
     st.fixed_dictionaries({}, optional={key: st.lists(item, max_size=4) | json_values for key, item in (
         ("tweet_create_events", tweet), ("direct_message_events", direct_message),
-        ("direct_message_mark_read_events", mark_read), ("favorite_events", favorite))}),
-    st.dictionaries(st.sampled_from(["follow_events", "tweet_delete_events", "something_new"]), json_values,
+        ("direct_message_mark_read_events", mark_read), ("favorite_events", favorite),
+        ("tweet_delete_events", tweet_delete))}),
+    st.dictionaries(st.sampled_from(["follow_events", "block_events", "something_new"]), json_values,
                     max_size=2))
 
 
@@ -193,7 +196,8 @@ def events_in(data: dict) -> int:
 def test_no_event_of_any_shape_vanishes_without_a_reason(data):
     parsed = parse_payload(data, BRAND)
     assert isinstance(parsed, ParsedEvent)
-    traces = len(parsed.messages) + len(parsed.statuses) + len(parsed.engagements) + len(parsed.ignored)
+    traces = (len(parsed.messages) + len(parsed.statuses) + len(parsed.engagements) + len(parsed.deletions)
+              + len(parsed.ignored))
     retweets = sum(1 for reason in parsed.ignored if "retweet" in reason)  # reach + a reason
     assert events_in(data) <= traces <= events_in(data) + retweets
     for message in parsed.messages:

@@ -89,3 +89,19 @@ def test_a_visitor_who_was_answered_live_gets_no_mail(client, chat, smtp_server,
         subscription.close()
     reply(agent, Conversation.objects.get(), "Sure, go ahead")
     assert smtp_server.received == []
+
+
+def test_an_offline_visitor_gets_the_agents_files_in_the_mail(client, chat, smtp_server, agent):  # noqa: F811
+    from heedful.conversations.attachments import NewFile
+
+    channel, _, _ = chat
+    Visitor(client, channel).say("Please send the manual", email="ann@example.com")
+    manual = b"%PDF-1.4\n% manual\n%%EOF\n"
+    sent = reply(agent, Conversation.objects.get(), "Here is the manual.",
+                 attachments=[NewFile("manual.pdf", "application/pdf", manual)])
+    sent.refresh_from_db()
+    assert sent.delivery_status == "sent"
+    mail = email.message_from_bytes(smtp_server.received[0], policy=policy.default)
+    [part] = list(mail.iter_attachments())
+    assert (part.get_filename(), part.get_content_type(), part.get_content()) == ("manual.pdf", "application/pdf",
+                                                                                  manual)

@@ -17,8 +17,8 @@ from heedful.api.v1 import serializers
 from heedful.api.v1.errors import answers
 from heedful.api.v1.fields import NonBlank
 from heedful.api.v1.pagination import paginate
-from heedful.contacts import actions, linking, merging, selectors
-from heedful.core.errors import PermissionDenied
+from heedful.contacts import actions, linking, merging, selectors, unlinking
+from heedful.core.errors import NotFound, PermissionDenied
 from heedful.privacy import erasure, exports
 from heedful.web import contact_queries
 
@@ -147,6 +147,19 @@ def unmerge_contact(request, contact_id: int):
         record = merging.unmerge(request.auth, source)
     source.refresh_from_db()
     return _contact(source) | {"merge": _merge(record)}
+
+
+@router.post("/contacts/{contact_id}/identities/{identity_id}/unlink")
+def unlink_identity(request, contact_id: int, identity_id: int):
+    """This handle is somebody else's: it moves to a new contact with the conversations written
+    from it alone. Answers the new contact."""
+    contact = access_contact(request.auth, contact_id, write=True)
+    identity = contact.identities.filter(pk=identity_id).first()
+    if identity is None:
+        raise NotFound("no such identity on this contact")
+    with transaction.atomic():
+        new = unlinking.unlink(request.auth, identity)
+    return _contact(new)
 
 
 @router.get("/contacts/{contact_id}/merges")

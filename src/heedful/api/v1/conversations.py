@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from ninja import Router, Schema, Status
+from pydantic import ConfigDict
 
 from heedful.accounts.access import (
     access_conversation,
@@ -13,22 +14,27 @@ from heedful.accounts.access import (
     conversations_for,
     require_text_reader,
 )
-from heedful.api.v1 import serializers
+from heedful.api.v1 import reply_body, serializers, templates
 from heedful.api.v1.errors import answers
 from heedful.api.v1.fields import NonBlank
 from heedful.api.v1.pagination import paginate
 from heedful.conversations import actions
 from heedful.conversations.search import search_conversations
 from heedful.core.errors import InvalidFields, NotFound
-from heedful.outbound import replies
+from heedful.outbound import replies, template_replies
 
 router = Router(tags=["conversations"])
 
 
 class ReplyIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is a 422, never dropped
+
     text: str = ""
     html: str = ""
     private: bool = False
+    attachments: list[reply_body.AttachmentIn] = []
+    # An approved message template instead of text (WhatsApp outside its 24-hour window).
+    template: templates.TemplateIn | None = None
 
 
 class NoteIn(Schema):
@@ -97,10 +103,20 @@ def list_messages(request, conversation_id: int):
     return paginate(request, qs, serializers.message, default_size=100, max_size=500)
 
 
-@router.post("/conversations/{conversation_id}/messages", response={201: dict})
-def reply(request, conversation_id: int, body: ReplyIn):
+@router.post("/conversations/{conversation_id}/messages", response={201: dict},
+             openapi_extra=reply_body.documented(ReplyIn))
+@answers(400, 422)
+def reply(request, conversation_id: int):
+    """An agent reply on the conversation's channel: JSON, or multipart/form-data with `files`."""
     conversation = access_conversation(request.auth, conversation_id)
-    message = replies.reply(request.auth, conversation, body.text, html=body.html, private=body.private)
+    body, files = reply_body.read(request, ReplyIn)
+    if body.template is not None:
+        if body.text or body.html or files:
+            raise InvalidFields("template: a template message carries no text, html or files of its own")
+        message = template_replies.send_template(request.auth, conversation, body.template.model_dump())
+        return Status(201, serializers.message(message))
+    message = replies.reply(request.auth, conversation, body.text, html=body.html, private=body.private,
+                            attachments=files)
     return Status(201, serializers.message(message))
 
 

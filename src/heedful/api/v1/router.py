@@ -21,6 +21,7 @@ install_error_handlers(api)
 
 from heedful.api.v1 import (  # noqa: E402
     audit,
+    calls,
     channels,
     community,
     contacts,
@@ -31,9 +32,11 @@ from heedful.api.v1 import (  # noqa: E402
     reports,
     routing,
     teams,
+    templates,
+    webhooks,
 )
 
 for module in (channels, conversations, messages, contacts, events, reports, teams, audit, knowledge,
-               community, routing):
+               community, routing, webhooks, templates, calls):
     api.add_router("", module.router)
 document_errors(api)

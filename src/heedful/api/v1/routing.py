@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from heedful.accounts.access import (
+    can_manage_automation,
     can_manage_teams,
     conversations_for,
     require_text_reader,
@@ -31,6 +32,7 @@ from heedful.routing.models import (
     AssignmentDecision,
     AutomationRule,
     BusinessHours,
+    LabelRule,
     Presence,
     SlaPolicy,
     TeamQueue,
@@ -189,6 +191,11 @@ def _admin(request) -> None:
         raise PermissionDenied("only admins change routing")
 
 
+def _automation(request) -> None:
+    if not can_manage_automation(request.auth):
+        raise PermissionDenied("only supervisors and admins change automation rules")
+
+
 def _supervisor(request) -> None:
     if role_of(request.auth) not in (Role.ADMIN, Role.SUPERVISOR):
         raise PermissionDenied("only supervisors and admins read this")
@@ -228,7 +235,11 @@ def _body(request, schema):
 
 
 def _documented(schema) -> dict:
-    return {"requestBody": {"content": {"application/json": {"schema": schema.model_json_schema()}}}}
+    """The body a view reads itself (after its role check), as the document's requestBody: required
+    when the schema has required fields, so a client that sends none is told, not surprised."""
+    body = schema.model_json_schema()
+    return {"requestBody": {"required": bool(body.get("required")),
+                            "content": {"application/json": {"schema": body}}}}
 
 
 @router.patch("/teams/{team_id}", openapi_extra=_documented(TeamRoutingIn))
@@ -329,14 +340,14 @@ def create_sla_policy(request, body: SlaPolicyIn):
 @router.get("/automation-rules")
 @answers(403)
 def list_rules(request):
-    _admin(request)
+    _automation(request)
     return paginate(request, AutomationRule.objects.order_by("position", "id"), _rule)
 
 
 @router.post("/automation-rules", response={201: dict})
 @answers(403)
 def create_rule(request, body: RuleIn):
-    _admin(request)
+    _automation(request)
     with transaction.atomic():
         rule = actions.create_rule(
             request.auth, name=body.name, event=body.event, enabled=body.enabled, position=body.position,
@@ -349,7 +360,7 @@ def create_rule(request, body: RuleIn):
 @answers(403)
 def rule_runs(request, rule_id: int):
     """Each firing of the rule, newest first: its outcome, hop in the chain and what it did."""
-    _admin(request)
+    _automation(request)
     rule = AutomationRule.objects.filter(pk=rule_id).first()
     if rule is None:
         raise NotFound("rule not found")
@@ -366,3 +377,82 @@ def list_alerts(request):
     return paginate(request, Alert.objects.all(), lambda a: {
         "id": a.pk, "kind": a.kind, "conversation": a.conversation_id, "channel": a.channel_id,
         "detail": a.detail, "created_at": _iso(a.created_at)})
+
+
+Keyword = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+
+
+class LabelRuleIn(Strict):
+    label: str = Field(..., min_length=1, max_length=60, pattern=r"\S")
+    keywords: list[Keyword] = Field(..., min_length=1, max_length=200, description="words or phrases, any case")
+    channel: Id | None = Field(None, description="only this channel's messages; null: every channel")
+    enabled: Bool = True
+
+
+class LabelRulePatch(Strict):
+    label: str | None = Field(None, min_length=1, max_length=60, pattern=r"\S")
+    keywords: list[Keyword] | None = Field(None, min_length=1, max_length=200)
+    channel: Id | None = None
+    enabled: Bool | None = None
+
+
+def _label_rule(r: LabelRule) -> dict:
+    return {"id": r.pk, "label": r.label, "keywords": r.keywords, "channel": r.channel_id, "enabled": r.enabled,
+            "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at)}
+
+
+def _label_rule_or_404(rule_id: int) -> LabelRule:
+    rule = LabelRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound("label rule not found")
+    return rule
+
+
+def _channel_or_404(pk):
+    channel = Channel.objects.filter(pk=pk).first()
+    if channel is None:
+        raise NotFound("channel not found")
+    return channel
+
+
+@router.get("/label-rules")
+def list_label_rules(request):
+    """Topic labels given to conversations whose customer messages hold a keyword (whole words, any case)."""
+    require_text_reader(request.auth)
+    return paginate(request, LabelRule.objects.order_by("label", "id"), _label_rule)
+
+
+@router.post("/label-rules", response={201: dict}, openapi_extra=_documented(LabelRuleIn))
+@answers(403, 404, 422)
+def create_label_rule(request):
+    _admin(request)
+    body = _body(request, LabelRuleIn)
+    channel = _channel_or_404(body.channel) if body.channel is not None else None
+    with transaction.atomic():
+        rule = actions.save_label_rule(request.auth, label=body.label, keywords=body.keywords, channel=channel,
+                                       enabled=body.enabled)
+    return Status(201, _label_rule(rule))
+
+
+@router.patch("/label-rules/{rule_id}", openapi_extra=_documented(LabelRulePatch))
+@answers(403, 404, 422)
+def change_label_rule(request, rule_id: int):
+    _admin(request)
+    body = _body(request, LabelRulePatch)
+    rule = _label_rule_or_404(rule_id)
+    given = body.model_fields_set
+    channel = (_channel_or_404(body.channel) if body.channel is not None else None) if "channel" in given else False
+    with transaction.atomic():
+        rule = actions.save_label_rule(request.auth, rule, label=body.label, keywords=body.keywords,
+                                       channel=channel, enabled=body.enabled)
+    return _label_rule(rule)
+
+
+@router.delete("/label-rules/{rule_id}", response={204: None})
+@answers(403, 404)
+def delete_label_rule(request, rule_id: int):
+    _admin(request)
+    rule = _label_rule_or_404(rule_id)
+    with transaction.atomic():
+        actions.delete_label_rule(request.auth, rule)
+    return Status(204, None)

@@ -38,7 +38,7 @@ def conversation(c) -> dict:
             "team": c.team_id, "subject": c.subject, "preview": c.preview, "sentiment": c.sentiment,
             "messages_count": c.messages_count, "created_at": iso(c.created_at),
             "last_activity_at": iso(c.last_activity_at), "resolved_at": iso(c.resolved_at),
-            "bypass": _bypass(c), **_routing(c)}
+            "bypass": _bypass(c), "continued_from": c.continued_from_id, **_routing(c)}
 
 
 def _routing(c) -> dict:

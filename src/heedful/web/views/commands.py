@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from heedful.accounts.access import access_conversation, assignable_teams
 from heedful.conversations import actions, labels, merge, snooze
+from heedful.conversations.attachments import NewFile
 from heedful.conversations.models import Delivery, Priority
 from heedful.core.clock import now
 from heedful.core.errors import NotFound, ValidationError
@@ -46,7 +47,8 @@ def _chrome(request, conversation):
 @command_view
 def reply(request, conversation_id: int):
     conversation = access_conversation(request.user, conversation_id)
-    message = replies.reply(request.user, conversation, request.POST.get("text", ""))
+    files = [NewFile.from_upload(upload) for upload in request.FILES.getlist("files")]
+    message = replies.reply(request.user, conversation, request.POST.get("text", ""), attachments=files)
     if not _wants_partial(request):
         return redirect(f"/conversations/{conversation.pk}/")
     # Re-read: in inline/embedded job modes the delivery may already have happened.
@@ -157,9 +159,13 @@ def move_to_private(request, conversation_id: int):
     conversation = access_conversation(request.user, conversation_id)
     acknowledgement = request.POST.get("acknowledgement")
     kwargs = {} if acknowledgement is None else {"acknowledgement": acknowledgement.strip()}
-    replies.move_to_private(request.user, conversation, request.POST.get("text", ""), **kwargs)
+    message = replies.move_to_private(request.user, conversation, request.POST.get("text", ""), **kwargs)
+    # A forum topic stays public: its private matter is a new, linked conversation to go to.
+    target = message.conversation_id
     if not _wants_partial(request):
-        return redirect(f"/conversations/{conversation.pk}/")
+        return redirect(f"/conversations/{target}/")
+    if target != conversation.pk:
+        return HttpResponse(status=204, headers={"HX-Redirect": f"/conversations/{target}/"})
     return HttpResponse(status=204, headers={"HX-Refresh": "true"})
 
 

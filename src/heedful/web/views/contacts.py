@@ -7,31 +7,33 @@ read is a 404, the same as what does not exist.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from heedful.accounts.access import access_contact, access_suggestion, conversations_for
 from heedful.analytics.access import rollup_teams
-from heedful.contacts import actions, linking, merging, selectors
+from heedful.contacts import actions, linking, merging, selectors, unlinking
 from heedful.conversations.models import Note
-from heedful.core.errors import PermissionDenied
+from heedful.core.errors import NotFound, PermissionDenied
 from heedful.feedback import actions as feedback
-from heedful.web import contact_queries
-from heedful.web.views.helpers import command_view, page_view
+from heedful.web import contact_list, contact_queries
+from heedful.web.views.helpers import command_view, is_htmx, page_view
 
-PAGE_SIZE = 50
 TIMELINE_SIZE = 200
 
 
 @page_view
 def contact_search(request):
+    """The contacts list: a keyset page of the contacts the gate allows, optionally searched."""
     q = request.GET.get("q", "").strip()[:200]
-    page = Paginator(contact_queries.search(request.user, q).prefetch_related("identities"), PAGE_SIZE)
-    return TemplateResponse(request, "heedful/contacts/search.html", {
-        "q": q, "page": page.get_page(request.GET.get("page")),
-    })
+    page = contact_list.page(request.user, q, after=request.GET.get("after", ""),
+                             before=request.GET.get("before", ""))
+    context = {"q": q, "page": page, "min_term": contact_list.MIN_TERM,
+               "paged": bool(request.GET.get("after") or request.GET.get("before"))}
+    if is_htmx(request) and request.headers.get("HX-Target") == "contact-results":
+        return TemplateResponse(request, "heedful/contacts/_table.html", context)
+    return TemplateResponse(request, "heedful/contacts/search.html", context)
 
 
 @page_view
@@ -82,6 +84,18 @@ def unmerge(request, contact_id: int):
         merging.unmerge(request.user, source)
     messages.success(request, "The contacts were separated again.")
     return redirect(f"/contacts/{target_id or source.pk}/")
+
+
+@command_view
+def unlink(request, contact_id: int, identity_id: int):
+    contact = access_contact(request.user, contact_id, write=True)
+    identity = contact.identities.filter(pk=identity_id).first()
+    if identity is None:
+        raise NotFound("no such identity on this contact")
+    with transaction.atomic():
+        new = unlinking.unlink(request.user, identity)
+    messages.success(request, f"{identity} now has a contact of its own.")
+    return redirect(f"/contacts/{new.pk}/")
 
 
 @command_view

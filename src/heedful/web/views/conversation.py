@@ -6,10 +6,12 @@ from django.shortcuts import get_object_or_404, render
 
 from heedful.accounts.access import access_conversation
 from heedful.analytics import bypass
-from heedful.conversations.models import Message, Note
+from heedful.conversations import delivery
+from heedful.conversations.models import Direction, Message, Note
 from heedful.outbound import replies
 from heedful.web import timeline, workspace
 from heedful.web.inbox_query import InboxFilter
+from heedful.web.views import templates
 from heedful.web.views.helpers import page_view
 from heedful.web.views.inbox import sidebar_context
 
@@ -25,7 +27,9 @@ def conversation_page(request, conversation_id: int):
         "default_acknowledgement": replies.DEFAULT_ACKNOWLEDGEMENT,
         "back_query": InboxFilter.from_query(request.GET).querystring(),
         "bypass": bypass.of(conversation.pk),
+        **templates.offer(conversation),  # outside WhatsApp's window: the approved templates
     }
+    delivery.mark_read_by_brand(conversation.pk)  # read receipts: the customer's side shows "seen"
     return render(request, "heedful/conversation/page.html", context)
 
 
@@ -40,6 +44,8 @@ def older(request, conversation_id: int):
 def message_partial(request, conversation_id: int, message_id: int):
     conversation = access_conversation(request.user, conversation_id)
     message = get_object_or_404(timeline.messages_query(conversation), pk=message_id)
+    if message.direction == Direction.IN:  # fetched by an open page: on the agent's screen now
+        delivery.mark_read_by_brand(conversation.pk, up_to=message.pk)
     return render(request, "heedful/conversation/_message.html", {"m": message, "conversation": conversation})
 
 

@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from heedful.accounts.access import access_conversation, channels_for, member_teams
 from heedful.analytics import bypass
 from heedful.conversations.models import Label, Priority
+from heedful.ingestion import backlog
+from heedful.routing import explain
 from heedful.web import inbox_query, saved_filters
 from heedful.web.inbox_query import InboxFilter
 from heedful.web.views.helpers import command_view, page_view
@@ -23,6 +25,7 @@ def inbox(request):
     qs = inbox_query.conversations(request.user, f)
     page = inbox_query.page(qs, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
     bypass.preload(page.rows)  # the "came from another channel" badge, one query
+    explain.preload_timers(page.rows)  # SLA due times, one query
     context = {"filter": f, "page": page, "paged": bool(request.GET.get("after") or request.GET.get("before"))}
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "inbox-list":
         return render(request, "heedful/inbox/_list.html", context)
@@ -30,6 +33,7 @@ def inbox(request):
     context.update(
         channels=visible_channels(request.user), teams=member_teams(request.user).order_by("name"),
         labels=Label.objects.all()[:200], priorities=Priority.choices, statuses=inbox_query.STATUSES,
+        backlog=backlog.catching_up(),  # a count only, no content: shown to every agent
     )
     return render(request, "heedful/inbox/page.html", context)
 
@@ -54,6 +58,7 @@ def row(request, conversation_id: int):
     qs = inbox_query.conversations(request.user, f).filter(pk=conversation.pk)
     rows = inbox_query.page(qs, size=1).rows
     bypass.preload(rows)
+    explain.preload_timers(rows)
     if not rows:
         return HttpResponse("")
     return render(request, "heedful/inbox/_row.html", {"c": rows[0], "filter": f})

@@ -89,7 +89,7 @@ def draft_new(request):
     params = request.POST if request.method == "POST" and request.POST.get("prefill") else request.GET
     initial = {"title": params.get("title", "")[:200], "body": params.get("body", "")[:20_000],
                "category": params.get("category", "")[:120], "source": _source(params.get("source", ""))}
-    nxt = params.get("next", "")
+    nxt = params.get("next", "") or request.POST.get("next", "")  # the saving POST carries it too
     back = nxt if nxt.startswith("/") and url_has_allowed_host_and_scheme(nxt, allowed_hosts=None) else "/inbox/"
     return _form(request, initial, back, posted_source=True)
 

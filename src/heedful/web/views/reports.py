@@ -79,6 +79,11 @@ CHARTS = {
     "deflection": ("Self-service deflections", lambda rows: charts.bars(
         "Self-service deflections", [r["channel"] or r["source"] for r in rows],
         {"deflections": _col(rows, "deflections")})),
+    # Plugged in by community_desk; drawn only where that edge registered it.
+    "community": ("Community by category", lambda rows: charts.bars(
+        "Community topics by category: unanswered, solved, solved by a member", _col(rows, "name"),
+        {"unanswered": _col(rows, "unanswered_rate"), "solved": _col(rows, "solved_rate"),
+         "solved by a member": _col(rows, "solved_by_member_rate")}, top=1.0)),
 }
 
 
@@ -103,6 +108,8 @@ def dashboard(request):
     qs = urlencode({k: request.GET[k][:60] for k in PARAMS if request.GET.get(k)})
     panels = []
     for name, (title, draw) in CHARTS.items():
+        if name not in reports.REPORTS:
+            continue
         rows = query.run(name, f)["rows"]
         panels.append({"name": name, "title": title, "svg": draw(rows), "rows": len(rows)})
     team_choices = Team.objects.order_by("name")

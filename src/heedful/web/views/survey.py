@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -17,7 +18,7 @@ from heedful.analytics import bypass
 from heedful.channels import registry
 from heedful.conversations.models import Conversation
 from heedful.core.errors import ValidationError
-from heedful.feedback import actions
+from heedful.feedback import actions, wording
 from heedful.feedback.models import Why
 
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
@@ -31,14 +32,19 @@ def _channel_name(provider: str) -> str:
         return provider
 
 
-def _question(survey) -> dict:
-    """The channel they chose, and for a bypass the one they left and when they used it."""
+def _question(survey, t: dict, language: str) -> str:
+    """"Why did you choose <channel> today?", naming for a bypass the channel they left and the
+    day they used it (in the customer's language)."""
+    channel = _channel_name(survey.provider)
     found = bypass.of(survey.conversation_id)
-    left = None
-    if found:
-        source = Conversation.objects.filter(pk=found["from_conversation"]).values_list("created_at", flat=True).first()
-        left = {"channel": _channel_name(found["from_channel"]), "day": source.strftime("%A") if source else ""}
-    return {"channel": _channel_name(survey.provider), "left": left}
+    if not found:
+        return t["why"].format(channel=channel)
+    source = Conversation.objects.filter(pk=found["from_conversation"]).values_list("created_at", flat=True).first()
+    left = _channel_name(found["from_channel"])
+    if source is None:
+        return t["why_after_undated"].format(left=left, channel=channel)
+    day = wording.weekday(language, timezone.localtime(source).weekday())
+    return t["why_after"].format(left=left, day=day, channel=channel)
 
 
 @csrf_exempt
@@ -47,15 +53,19 @@ def survey_page(request, token: str):
     survey = actions.find(token)
     if survey is None:
         raise Http404("no such survey")
-    context = {"survey": survey, "choices": Why.choices, "error": "", "posted": {}, **_question(survey)}
+    language = wording.supported(survey.language) or wording.DEFAULT
+    t = wording.texts(language)
+    context = {"survey": survey, "t": t, "language": language, "question": _question(survey, t, language),
+               "choices": [(value, t[value]) for value in Why.values], "error": "", "posted": {}}
     status = 200
     if request.method == "POST" and not survey.answered_at:
         posted = {k: request.POST.get(k, "")[:500] for k in ("csat", "why", "why_text")}
         try:
             survey = actions.answer(survey, csat=posted["csat"], why=posted["why"], why_text=posted["why_text"])
             context["survey"] = survey
-        except ValidationError as exc:
-            context.update(error=str(exc), posted=posted)
+        except ValidationError:
+            problem = actions.invalid_answer(survey, posted["csat"], posted["why"]) or "answered"
+            context.update(error=t[f"error_{problem}"], posted=posted)
             status = 400
     response = TemplateResponse(request, "heedful/survey/page.html", context, status=status)
     response["Content-Security-Policy"] = PAGE_CSP

@@ -6,7 +6,9 @@ Inbound: `POST /api/v1/channels/<id>/messages` (or `/hooks/api/<id>`) with
      "text": "...", "thread": "order-981", "in_reply_to": "m-0", "sent_at": "2026-01-01T10:00:00Z",
      "attachments": [{"filename": "a.png", "content_type": "image/png", "url": "https://..."}]}
 Outbound: each agent reply is POSTed as JSON to the channel's `outbound_url`, signed with
-`X-Heedful-Signature: sha256=<hex HMAC-SHA256(signing_secret, body)>`.
+`X-Heedful-Signature: sha256=<hex HMAC-SHA256(signing_secret, body)>`. A reply with files adds
+`"attachments": [{"filename", "content_type", "size", "url"}]`, each url a signed Heedful link
+that expires after an hour: fetch the files when the reply arrives.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from datetime import datetime
 import httpx
 
 from heedful.channels.base import (
+    MB,
     BaseProvider,
     Credentials,
+    FileRules,
     Handle,
     IdentityKind,
     InboundAttachment,
@@ -36,6 +40,9 @@ from heedful.channels.base import (
     body_digest,
 )
 from heedful.channels.registry import register
+
+# The brand's own back end fetches the files by link, so any type goes.
+REPLY_FILES = FileRules("The API channel", {"*/*": 25 * MB}, max_files=10)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -114,6 +121,9 @@ class ApiChannel(BaseProvider):
         )
         return ParsedEvent(messages=[message])
 
+    def check_attachments(self, channel, payload: dict, files) -> None:
+        REPLY_FILES.check(files)
+
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         url = channel.credential("outbound_url")
         if not url:
@@ -123,6 +133,8 @@ class ApiChannel(BaseProvider):
             "in_reply_to": request.payload.get("reply_to_id"),
             "thread": request.payload.get("thread_key", "").removeprefix("api:"),
             "conversation": request.payload.get("conversation_id"), "text": request.text,
+            **({"attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
+                                 "url": a.url} for a in request.attachments]} if request.attachments else {}),
         }).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": request.idempotency_key,
                    "X-Heedful-Signature": sign(channel.credential("signing_secret"), body)}

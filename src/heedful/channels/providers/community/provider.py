@@ -3,7 +3,10 @@
 Inbound: nothing comes over the network. Heedful's own forum stores an event when a topic needs
 the brand (see `wire.py` for the body), so a webhook to `/hooks/community/<id>` is always refused.
 Outbound: the agent's reply is posted on the topic as a staff post through the `port`, once per
-outbound idempotency key; the receipt names the post (`post:<id>`).
+outbound idempotency key; the receipt names the post (`post:<id>`). A topic's matter can move
+private: to the member's email when an email channel exists (the forum knows the address), else
+to a private thread inside the community (`pm:<id>`), which only the member and staff read. Any
+other private reply on a topic (the survey after a resolve) goes to that private thread too.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class CommunityProvider(BaseProvider):
     identity_kinds = (FORUM,)
     label = "Community"
     credentials = CommunityCredentials
+    can_go_private = True
+    private_opens_conversation = True  # the topic stays public; the private matter is its own conversation
 
     def verify(self, channel, request: WebhookRequest) -> None:
         raise WebhookAuthError("community events are stored by Heedful itself, not through a webhook")
@@ -78,8 +83,10 @@ class CommunityProvider(BaseProvider):
             data = json.loads(raw)
         except ValueError as exc:
             raise PayloadError("body is not JSON") from exc
-        if not isinstance(data, dict) or data.get("kind") not in ("topic", "post"):
-            raise PayloadError('"kind" is "topic" or "post"')
+        if not isinstance(data, dict) or data.get("kind") not in ("topic", "post", "private"):
+            raise PayloadError('"kind" is "topic", "post" or "private"')
+        if data["kind"] == "private":
+            return ParsedEvent(messages=[_private_message(data)])
         topic, post, author = _field(data, "topic"), _field(data, "post"), _field(data, "author")
         if not str(topic.get("id", "")).isdigit() or not author.get("id"):
             raise PayloadError("topic.id and author.id are required")
@@ -101,9 +108,22 @@ class CommunityProvider(BaseProvider):
             message.metadata["email"] = str(author["email"])
         return ParsedEvent(messages=[message])
 
+    def private_thread_key(self, channel, payload: dict) -> str:
+        return wire.private_thread_key(str(payload.get("to") or ""))
+
+    def private_email(self, channel, payload: dict) -> str:
+        metadata = payload.get("reply_to_metadata") or {}
+        return str(metadata.get("email") or "") if isinstance(metadata, dict) else ""
+
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
-        if request.payload.get("mode") == "private":
-            raise PermanentSendError("the community has no private messages; answer on the topic")
+        member = wire.member_of_private_thread(str(request.payload.get("thread_key", "")))
+        if member is None and request.payload.get("mode") == "private":
+            # A private reply on a topic (a survey after resolve) goes to the asker's private thread.
+            member = str(request.payload.get("to") or "") or None
+            if member is None:
+                raise PermanentSendError("no member to write to privately")
+        if member is not None:
+            return _send_private(member, request)
         topic_id = wire.topic_id_of(str(request.payload.get("thread_key", "")))
         if topic_id is None:
             raise PermanentSendError("this conversation is not a community topic")
@@ -117,3 +137,29 @@ class CommunityProvider(BaseProvider):
         except LookupError as exc:  # the topic is gone
             raise PermanentSendError(str(exc)) from exc
         return ProviderReceipt(provider_message_id=f"post:{post_id}")
+
+
+def _private_message(data: dict) -> InboundMessage:
+    message, author = _field(data, "message"), _field(data, "author")
+    if not str(message.get("id", "")).isdigit() or not author.get("id"):
+        raise PayloadError("message.id and author.id are required")
+    return InboundMessage(
+        provider_message_id=f"pm:{message['id']}",
+        sender=Handle(kind=FORUM.key, handle=str(author["id"]), display_name=str(author.get("name", "")),
+                      username=str(author.get("username", ""))),
+        text=str(message.get("text", "")), sent_at=_time(message.get("created_at")), public=False,
+        thread_key=wire.private_thread_key(str(author["id"])),
+    )
+
+
+def _send_private(member: str, request: OutboundRequest) -> ProviderReceipt:
+    forum = port.connected()
+    if forum is None:
+        raise TemporarySendError("the forum is not connected in this process")
+    try:
+        message_id = forum.send_private_message(member=member, text=request.text,
+                                                idempotency_key=request.idempotency_key,
+                                                outbound_id=request.outbound_id)
+    except LookupError as exc:  # the member is gone (erased or deactivated)
+        raise PermanentSendError(str(exc)) from exc
+    return ProviderReceipt(provider_message_id=f"pm:{message_id}")

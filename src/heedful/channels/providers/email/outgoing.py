@@ -74,4 +74,10 @@ def build(request: OutboundRequest, address: str, from_name: str = "") -> EmailM
     mail.set_content(request.text or "")
     if request.html:
         mail.add_alternative(htmltext.sanitise(request.html), subtype="html")
+    for item in request.attachments:  # multipart/mixed: the body first, then each file
+        maintype, _, subtype = (item.content_type or "").partition("/")
+        if not (maintype and subtype) or maintype == "multipart":
+            maintype, subtype = "application", "octet-stream"
+        mail.add_attachment(item.content or b"", maintype=maintype, subtype=subtype,
+                            filename=_one_line(item.filename) or "attachment")
     return mail

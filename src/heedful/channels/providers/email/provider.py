@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 from typing import Literal
 
-from heedful.channels.actions import renew_credentials
 from heedful.channels.base import (
     MB,
     BaseProvider,
@@ -98,6 +97,12 @@ class EmailProvider(BaseProvider):
         return oauth.exchange_code(channel.credentials or {}, code=code, redirect_uri=redirect_uri,
                                    verifier=verifier)
 
+    def renewal_due(self, credentials: dict) -> bool:
+        return oauth.enabled(credentials) and oauth.needs_refresh(credentials)
+
+    def renew(self, credentials: dict) -> dict:
+        return oauth.refreshed(credentials)
+
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         creds, opts = channel.credentials or {}, channel.settings or {}
         address = str(creds.get("address") or "")
@@ -124,12 +129,7 @@ class EmailProvider(BaseProvider):
 
 
 def access_token(channel) -> str:
-    """A live OAuth access token for a channel that signs in with OAuth ("" for passwords),
-    renewed under the channel's lock when it is about to expire."""
+    """The channel's OAuth access token ("" for a password login); the caller renewed it
+    (`channels.actions.renewed`) before the poll or the send."""
     creds = channel.credentials or {}
-    if not oauth.enabled(creds):
-        return ""
-    if oauth.needs_refresh(creds):
-        creds = renew_credentials(channel, lambda stored: oauth.refreshed(stored) if oauth.needs_refresh(stored)
-                                  else None)
-    return str(creds.get("oauth_access_token") or "")
+    return str(creds.get("oauth_access_token") or "") if oauth.enabled(creds) else ""

@@ -9,7 +9,7 @@ from heedful.channels.base import (
     ParsedEvent,
     ProviderReceipt,
 )
-from heedful.channels.providers.meta import feed, replies
+from heedful.channels.providers.meta import feed, message_files, replies
 from heedful.channels.providers.meta.graph_webhook import as_list
 from heedful.channels.providers.meta.platform import MessagingPlatform
 from heedful.channels.registry import register
@@ -48,7 +48,10 @@ class FacebookProvider(MessagingPlatform):
     def check_reply(self, channel, payload: dict, text: str) -> None:
         replies.check(payload, text, dm_prefix=self.dm_prefix, platform="Messenger", limit=2000)
 
+    def check_attachments(self, channel, payload: dict, files) -> None:
+        replies.check_files(payload, files, dm_prefix=self.dm_prefix, rules=message_files.MESSENGER_FILES)
+
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         return replies.send(channel, request, dm_prefix=self.dm_prefix, comment_edge="comments",
                             account=channel.credential("page_id"), token=channel.credential("page_access_token"),
-                            platform="Facebook")
+                            platform="Facebook", kind=self.identity_kind)

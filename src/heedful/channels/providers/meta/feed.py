@@ -11,6 +11,7 @@ brand's own account wrote come back as echoes.
 from __future__ import annotations
 
 from heedful.channels.base import Handle, InboundAttachment, InboundMessage, ParsedEvent
+from heedful.channels.providers.meta import mentions
 from heedful.channels.providers.meta.graph_webhook import (
     as_dict,
     as_list,
@@ -106,8 +107,12 @@ def parse_instagram_changes(changes: list, ig_user_id: str, parsed: ParsedEvent,
         elif field == "mentions" and as_dict(value.get("from")) and "text" in value:
             _instagram_comment(value, ig_user_id, parsed, at, mention=True)
         elif field == "mentions":
-            # Meta sends only ids here; the text and author need a Graph call (mentioned_comment).
-            parsed.ignored.append("instagram mention carries only ids (open it in Instagram)")
+            # Meta sends only ids here: the text and author are read after the commit (mentions.py).
+            lookup = mentions.request_for(value, at)
+            if lookup is None:
+                parsed.ignored.append("instagram mention without a comment or media id")
+            else:
+                parsed.lookups.append(lookup)
         else:
             parsed.ignored.append(f"instagram field {field[:40]!r} is not handled")
 

@@ -39,6 +39,18 @@ def node(value: str, what: str) -> str:
 
 def post(channel, path: str, body: dict, *, token: str, idempotency_key: str) -> dict[str, Any]:
     """POST `body` as JSON to /{version}/{path}; the decoded answer, or a SendError."""
+    return _post(channel, path, {"json": body}, token=token, idempotency_key=idempotency_key)
+
+
+def upload(channel, path: str, fields: dict, files: dict, *, token: str, idempotency_key: str,
+           params: dict | None = None) -> dict[str, Any]:
+    """POST a multipart/form-data body (a media upload) to /{version}/{path}."""
+    return _post(channel, path, {"data": fields, "files": files, "params": params or {}},
+                 token=token, idempotency_key=idempotency_key, timeout=60)
+
+
+def _post(channel, path: str, content: dict, *, token: str, idempotency_key: str,
+          timeout: float = 20) -> dict[str, Any]:
     if not token:
         raise ReauthRequired("the channel has no access token", provider_status="no_token")
     settings = channel.settings or {}
@@ -46,8 +58,8 @@ def post(channel, path: str, body: dict, *, token: str, idempotency_key: str) ->
     version = str(settings.get("graph_version") or DEFAULT_VERSION).strip("/")
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": idempotency_key}
     try:
-        response = httpx.post(f"{base}/{version}/{path}", json=body, headers=headers,
-                              timeout=float(settings.get("timeout") or 20))
+        response = httpx.post(f"{base}/{version}/{path}", headers=headers,
+                              timeout=float(settings.get("timeout") or timeout), **content)
     except httpx.HTTPError as exc:
         raise TemporarySendError(f"Graph API unreachable: {type(exc).__name__}") from None
     if response.is_success:
@@ -57,6 +69,27 @@ def post(channel, path: str, body: dict, *, token: str, idempotency_key: str) ->
             answer = {}
         return answer if isinstance(answer, dict) else {}
     raise error_for(response)
+
+
+def get(channel, path: str, params: dict, *, token: str) -> dict[str, Any]:
+    """GET /{version}/{path}?params; the decoded answer, or a SendError (same mapping as `post`)."""
+    if not token:
+        raise ReauthRequired("the channel has no access token", provider_status="no_token")
+    settings = channel.settings or {}
+    base = str(settings.get("api_base_url") or DEFAULT_BASE_URL).rstrip("/")
+    version = str(settings.get("graph_version") or DEFAULT_VERSION).strip("/")
+    try:
+        response = httpx.get(f"{base}/{version}/{path}", params=params, headers={"Authorization": f"Bearer {token}"},
+                             timeout=float(settings.get("timeout") or 20))
+    except httpx.HTTPError as exc:
+        raise TemporarySendError(f"Graph API unreachable: {type(exc).__name__}") from None
+    if not response.is_success:
+        raise error_for(response)
+    try:
+        answer = response.json()
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
 def error_for(response: httpx.Response) -> Exception:

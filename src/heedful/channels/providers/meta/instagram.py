@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from heedful.channels.base import (
     Credentials,
+    DetailRequest,
     IdentityKind,
     OutboundRequest,
     ParsedEvent,
     ProviderReceipt,
 )
-from heedful.channels.providers.meta import feed, replies
+from heedful.channels.providers.meta import feed, mentions, message_files, replies
 from heedful.channels.providers.meta.graph_webhook import as_list, from_epoch
 from heedful.channels.providers.meta.platform import MessagingPlatform
 from heedful.channels.registry import register
+from heedful.core.errors import ValidationError
 
 INSTAGRAM = IdentityKind(
     key="instagram", label="Instagram", one_account_per_person=True,
@@ -42,15 +44,34 @@ class InstagramProvider(MessagingPlatform):
     dm_prefix = "igsid"
     object_type, account_key, account_label = "instagram", "ig_user_id", "instagram account"
 
+    def parse(self, channel, raw: bytes, content_type: str = "") -> ParsedEvent:
+        if content_type == mentions.CONTENT_TYPE:  # a mention's Graph read, stored by the lookup job
+            return mentions.parse_fetched(raw, channel.credential("ig_user_id"))
+        return super().parse(channel, raw, content_type)
+
+    def fetch_details(self, channel, request: DetailRequest) -> tuple[bytes, str]:
+        return mentions.fetch(channel, request)
+
     def parse_changes(self, entry: dict, account: str, parsed: ParsedEvent) -> None:
         feed.parse_instagram_changes(as_list(entry.get("changes")), account, parsed,
                                      at=from_epoch(entry.get("time")))
 
     def check_reply(self, channel, payload: dict, text: str) -> None:
+        if mentions.is_mention(payload) and not payload.get("public"):
+            raise ValidationError("Instagram takes no private reply to a mention: answer it in public")
+        if mentions.is_mention(payload):
+            if len(text) > self.max_text_length:
+                raise ValidationError(f"an Instagram comment is at most {self.max_text_length} characters")
+            return
         replies.check(payload, text, dm_prefix=self.dm_prefix, platform="Instagram", limit=1000,
                       unit="bytes")
 
+    def check_attachments(self, channel, payload: dict, files) -> None:
+        replies.check_files(payload, files, dm_prefix=self.dm_prefix, rules=message_files.INSTAGRAM_FILES)
+
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
+        if mentions.is_mention(request.payload) and request.payload.get("public"):
+            return mentions.reply(channel, request)
         return replies.send(channel, request, dm_prefix=self.dm_prefix, comment_edge="replies",
                             account=channel.credential("ig_user_id"), token=channel.credential("page_access_token"),
-                            platform="Instagram")
+                            platform="Instagram", kind=self.identity_kind)

@@ -96,7 +96,9 @@ def _message(event: dict, inbox: Inbox, parsed: ParsedEvent) -> None:
     text, attachments, metadata = describe(body)
     reply_to = as_dict(body.get("reply_to"))
     if as_dict(reply_to.get("story")):
-        metadata["story_reply"] = as_str(as_dict(reply_to["story"]).get("id"))
+        story = as_dict(reply_to["story"])
+        metadata["story_reply"] = as_str(story.get("id"))
+        metadata["story"] = {"kind": "reply", "id": as_str(story.get("id")), "url": safe_url(as_str(story.get("url")))}
         text = text or "Replied to your story"
     if echo:
         metadata["app_id"] = as_str(body.get("app_id"))
@@ -136,6 +138,8 @@ def describe(body: dict) -> tuple[str, list[InboundAttachment], dict]:
         elif kind == "location":
             lines.append(_location(item, payload))
         elif kind in _SHARES:
+            if kind == "story_mention":  # the story's CDN link expires with the story (24 h)
+                metadata["story"] = {"kind": "mention", "url": url}
             title = as_str(item.get("title")) or _template_title(payload)
             lines.append(" ".join(p for p in (_SHARES[kind] + ":", title, url) if p).rstrip(":"))
         else:

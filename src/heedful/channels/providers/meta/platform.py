@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from heedful.channels.base import BaseProvider, ParsedEvent
+from heedful.channels.base import BaseProvider, Handle, ParsedEvent, WebhookRequest
+from heedful.channels.providers.meta import data_deletion
 from heedful.channels.providers.meta.graph_webhook import (
     GraphWebhook,
     as_list,
@@ -42,3 +43,8 @@ class MessagingPlatform(GraphWebhook, BaseProvider):
 
     def private_thread_key(self, channel, payload: dict) -> str:
         return f"{self.dm_prefix}:{payload['to']}"
+
+    def deletion_request(self, channel, request: WebhookRequest) -> Handle:
+        """Meta's data deletion callback: the app-scoped user named by the signed_request."""
+        signed = request.form.get("signed_request") or ""
+        return Handle(self.identity_kind, data_deletion.user_id(signed, channel.credential("app_secret")))

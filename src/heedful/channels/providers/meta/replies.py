@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from heedful.channels.base import OutboundRequest, PermanentSendError, ProviderReceipt
-from heedful.channels.providers.meta import graph_client
+from heedful.channels.base import Handle, OutboundRequest, PermanentSendError, ProviderReceipt
+from heedful.channels.providers.meta import graph_client, message_files
 from heedful.channels.providers.meta.graph_webhook import as_str, from_iso
 from heedful.core.errors import ValidationError
 
@@ -47,11 +47,20 @@ def route(payload: dict, dm_prefix: str) -> Route:
 
 
 def send(channel, request: OutboundRequest, *, dm_prefix: str, comment_edge: str, account: str,
-         token: str, platform: str) -> ProviderReceipt:
-    """Send one reply: on the comment edge (`comments`/`replies`) or through the Send API."""
+         token: str, platform: str, kind: str = "") -> ProviderReceipt:
+    """Send one reply: on the comment edge (`comments`/`replies`) or through the Send API.
+
+    A private reply is addressed by the comment id; Meta answers with the commenter's id on
+    Messenger (`recipient_id`, a PSID that differs from the commenter's id in the feed), which
+    the receipt names as the `recipient` (identity `kind`) so their answer finds this thread."""
+    route_ = route(request.payload, dm_prefix)
+    if request.attachments and route_.kind == "dm":
+        head = {"recipient": {route_.field: route_.target}, **send_fields(route_, request.payload)}
+        return message_files.send_dm(channel, request, head, account=account, token=token, platform=platform)
+    if request.attachments:
+        raise PermanentSendError(f"only a direct message on {platform} carries files")
     if not request.text:
         raise PermanentSendError(f"only text replies are supported on {platform}")
-    route_ = route(request.payload, dm_prefix)
     key = request.idempotency_key
     if route_.kind == "comment":
         path = f"{graph_client.node(route_.target, 'comment id')}/{comment_edge}"
@@ -61,6 +70,9 @@ def send(channel, request: OutboundRequest, *, dm_prefix: str, comment_edge: str
             "message": {"text": request.text}}
     path = f"{graph_client.node(account or 'me', 'account id')}/messages"
     answer = graph_client.post(channel, path, body, token=token, idempotency_key=key)
+    recipient = as_str(answer.get("recipient_id"))
+    if route_.kind == "private_reply" and recipient and kind:
+        return ProviderReceipt(as_str(answer.get("message_id")), raw=answer, recipient=Handle(kind, recipient))
     return ProviderReceipt(as_str(answer.get("message_id")), raw=answer)
 
 
@@ -81,6 +93,17 @@ def send_fields(route_: Route, payload: dict) -> dict:
         # A person answers after the standard window: Meta allows this for 7 days with the tag.
         return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
     return {"messaging_type": "RESPONSE"}
+
+
+def check_files(payload: dict, files, *, dm_prefix: str, rules) -> None:
+    """Refuse, before queueing, files Meta would refuse on this route (see message_files)."""
+    if not files:
+        return
+    try:
+        route_ = route(payload, dm_prefix)
+    except PermanentSendError as exc:
+        raise ValidationError(str(exc)) from None
+    message_files.check(route_.kind, files, rules)
 
 
 def check(payload: dict, text: str, *, dm_prefix: str, platform: str, limit: int,

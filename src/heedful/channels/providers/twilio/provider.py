@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 
 from heedful.channels.base import (
+    MB,
     BaseProvider,
     Credentials,
+    FileRules,
     IdentityKind,
     OutboundRequest,
     PermanentSendError,
@@ -25,6 +27,12 @@ _TEMPORARY_ERRORS = {20429, 30001}  # too many requests / queue overflow
 _SAY = ('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you for calling. '
         "Your call has been logged and an agent will get back to you.</Say></Response>")
 _EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# MMS: Twilio fetches each MediaUrl itself; at most 10 media and 5 MB in all per message. JPEG,
+# PNG and GIF are formatted for every handset; the others below are passed on as they are.
+MMS_FILES = FileRules("Twilio MMS", {t: 5 * MB for t in (
+    "image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff", "application/pdf", "text/vcard",
+    "text/x-vcard", "text/calendar", "audio/mpeg", "audio/mp4", "audio/ogg", "audio/amr", "video/mp4",
+    "video/3gpp", "video/quicktime")}, max_files=10, max_total=5 * MB)
 
 
 PHONE = IdentityKind(
@@ -74,11 +82,17 @@ class TwilioChannel(BaseProvider):
     def private_thread_key(self, channel, payload: dict) -> str:
         return f"sms:{payload['to']}"
 
+    def check_attachments(self, channel, payload: dict, files) -> None:
+        MMS_FILES.check(files)
+
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         sid = channel.credential("account_sid")
         base = channel.settings.get("api_base_url") or DEFAULT_API
         data = {"To": request.payload.get("to", ""), "From": channel.credential("phone_number"),
                 "Body": request.text}
+        if request.attachments:
+            # Signed Heedful links that expire: Twilio fetches the files once, at send time.
+            data["MediaUrl"] = [item.url for item in request.attachments]
         if channel.settings.get("status_callback_url"):
             data["StatusCallback"] = channel.settings["status_callback_url"]
         try:

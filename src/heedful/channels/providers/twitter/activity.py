@@ -1,8 +1,8 @@
 """Turn one Account Activity API payload into normalized items.
 
 A payload carries `for_user_id` (the subscribed account: the brand) and one kind of event
-array. Messages and engagement are kept; every other event type is ignored with a reason so
-operators can see why an event produced nothing.
+array. Messages, engagement and tweet deletions are kept; every other event type is ignored
+with a reason so operators can see why an event produced nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from heedful.channels.base import EngagementUpdate, ParsedEvent, PayloadError
+from heedful.channels.providers.twitter.deletions import parse_tweet_deletes
 from heedful.channels.providers.twitter.direct_messages import (
     parse_direct_messages,
     parse_mark_read,
@@ -25,7 +26,6 @@ IGNORED_EVENTS = {
     "follow_events": "follows and unfollows are not conversations",
     "block_events": "blocks are not conversations",
     "mute_events": "mutes are not conversations",
-    "tweet_delete_events": "tweet deletions are not applied to stored messages",
     "direct_message_indicate_typing_events": "typing indicators are not stored",
     "user_event": "account events (e.g. app access revoked) are not handled; reconnect the channel",
 }
@@ -71,6 +71,8 @@ def parse_payload(data: dict, brand_id: str) -> ParsedEvent:
             parse_mark_read(as_list(value), brand_id, parsed)
         elif key == "favorite_events":
             _favorites(as_list(value), parsed)
+        elif key == "tweet_delete_events":
+            parse_tweet_deletes(as_list(value), parsed)
         elif key in IGNORED_EVENTS:
             parsed.ignored.append(f"{key}: {IGNORED_EVENTS[key]}")
         else:

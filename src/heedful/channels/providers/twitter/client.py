@@ -19,6 +19,7 @@ from heedful.channels.base import (
     ReauthRequired,
     TemporarySendError,
 )
+from heedful.channels.providers.twitter import media
 from heedful.channels.providers.twitter.oauth import UserCredentials, authorization_header
 from heedful.channels.providers.twitter.tweets import status_url
 
@@ -78,7 +79,15 @@ def send(channel, request: OutboundRequest) -> ProviderReceipt:
     if not creds.complete:
         raise ReauthRequired("the channel lacks consumer or access token credentials")
     path, body, receipt_field = build(request)
-    url = str(channel.settings.get("api_base_url") or DEFAULT_API_BASE).rstrip("/") + path
+    base = str(channel.settings.get("api_base_url") or DEFAULT_API_BASE).rstrip("/")
+    if request.attachments and receipt_field != "dm_event_id":
+        raise PermanentSendError("a public reply on X cannot carry files")  # check_attachments said so
+    if request.attachments:
+        body["attachments"] = [{"media_id": media.upload(http(), base, creds, request, item, raise_for)}
+                               for item in request.attachments]
+        if not body.get("text"):
+            body.pop("text", None)  # a file alone is a whole DM
+    url = base + path
     headers = {"Authorization": authorization_header(creds, "POST", url),
                "Content-Type": "application/json", "X-Idempotency-Key": request.idempotency_key}
     try:

@@ -35,11 +35,13 @@ class FakeTwitterAPI(FakeProviderServer):
         self._ids = itertools.count(1_800_000_000_000_000_001)
         self.tweets: list[dict] = []
         self.dm_events: list[dict] = []
+        self.media: dict[str, dict] = {}  # media id -> {"category", "content_type", "content"}
         super().__init__(**kwargs)
 
     def setup_routes(self) -> None:
         self.route("POST", r"/2/tweets", self._create_tweet)
         self.route("POST", r"/2/dm_conversations/with/(?P<participant>\d+)/messages", self._send_dm)
+        self.route("POST", r"/2/media/upload", self._upload_media)
 
     # -- scripting -------------------------------------------------------------------------
     def rate_limit_next(self, retry_after: int = 1, times: int = 1) -> None:
@@ -74,12 +76,33 @@ class FakeTwitterAPI(FakeProviderServer):
             body = request.json()
         except ValueError:
             return None, _problem(400, "Invalid Request", "The request body is not JSON.")
-        text = body.get("text") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            return None, _problem(400, "Invalid Request", "The request body is not a JSON object.")
+        text = body.get("text")
+        if body.get("attachments") and text is None:
+            return body, None  # a DM may be a file alone
         if not isinstance(text, str) or not text.strip():
             return None, _problem(400, "Invalid Request", "text is required.")
         return body, None
 
     # -- routes ----------------------------------------------------------------------------
+    def _upload_media(self, request: Recorded, match: re.Match) -> Reply:
+        """v2 simple upload: multipart `media` with `media_category` (dm_image, dm_gif ...)."""
+        if not self.signature_ok(request):
+            return Reply(401, UNAUTHORIZED)
+        fields, files = request.multipart()
+        upload = files.get("media")
+        if upload is None or not upload.content:
+            return _problem(400, "Invalid Request", "media is required.")
+        category = fields.get("media_category", "")
+        if category not in ("dm_image", "dm_gif", "tweet_image", "tweet_gif"):
+            return _problem(400, "Invalid Request", f"media_category {category!r} is not supported here.")
+        media_id = str(next(self._ids))
+        self.media[media_id] = {"category": category, "content_type": upload.content_type,
+                                "filename": upload.filename, "content": upload.content}
+        return Reply(200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": len(upload.content),
+                                    "expires_after_secs": 86400}})
+
     def _create_tweet(self, request: Recorded, match: re.Match) -> Reply:
         body, error = self._checked(request)
         if error:
@@ -94,6 +117,12 @@ class FakeTwitterAPI(FakeProviderServer):
         body, error = self._checked(request)
         if error:
             return error
+        attachments = body.get("attachments") or []
+        if len(attachments) > 1:
+            return _problem(400, "Invalid Request", "Only one attachment is allowed per message.")
+        for item in attachments:
+            if str((item or {}).get("media_id")) not in self.media:
+                return _problem(400, "Invalid Request", "The media_id is not a known, uploaded media.")
         participant = match.group("participant")
         event_id = str(next(self._ids))
         conversation_id = "-".join(sorted([participant, self.user_id], key=int))

@@ -15,7 +15,7 @@ from heedful.channels.base import (
     WebhookRequest,
     body_digest,
 )
-from heedful.channels.providers.twitter import client
+from heedful.channels.providers.twitter import client, media
 from heedful.channels.providers.twitter.activity import load, parse_payload
 from heedful.channels.providers.twitter.direct_messages import dm_thread_key
 from heedful.channels.providers.twitter.signing import (
@@ -82,6 +82,9 @@ class TwitterProvider(BaseProvider):
 
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         return client.send(channel, request)
+
+    def check_attachments(self, channel, payload: dict, files) -> None:
+        media.check(payload, files, private=client.is_private(payload))
 
     def private_thread_key(self, channel, payload: dict) -> str:
         """After a move to private, the customer's DMs continue the same conversation."""

@@ -61,6 +61,12 @@ def send(channel, request: OutboundRequest, to: str) -> str:
     mail["Message-ID"] = f"<{mid}>"
     mail["Auto-Submitted"] = "no"
     mail.set_content(f"{request.text}\n\n-- \nReply to this email to continue our chat.\n")
+    for item in request.attachments:  # the agent's files go with the mail, as in the widget
+        maintype, _, subtype = (item.content_type or "").partition("/")
+        if not (maintype and subtype) or maintype == "multipart":
+            maintype, subtype = "application", "octet-stream"
+        mail.add_attachment(item.content or b"", maintype=maintype, subtype=subtype,
+                            filename=" ".join(item.filename.split()) or "attachment")
     starttls = bool((channel.settings or {}).get("smtp_starttls", True))
     try:
         with smtplib.SMTP(channel.credential("smtp_host"), int(channel.credential("smtp_port", "587")),

@@ -4,7 +4,11 @@ Inbound: the widget's visitor API (an edge, `heedful.widget`) stores each visito
 InboundEvent whose body it builds itself, from the visitor's signed token and what they typed:
     {"id": "<visitor handle>:<client message id>", "visitor": "<handle>", "name": "Ann",
      "text": "...", "sent_at": "2026-01-01T10:00:00+00:00", "verified_email": "...",
-     "email": "...", "client_id": "...", "page": "https://brand.example/pricing"}
+     "email": "...", "client_id": "...", "page": "https://brand.example/pricing",
+     "attachments": [{"filename": "receipt.pdf", "content_type": "application/pdf", "size": 1234,
+                      "content_base64": "..."}]}
+Attachments (images and PDF, typed by their bytes: files.py) become the message's conversation
+attachments through the pipeline, like an email's.
 `verified_email` is present only when the brand's identity hash checked out. There is no public
 webhook: `/hooks/webchat/<id>` refuses every request.
 
@@ -24,8 +28,10 @@ from datetime import datetime
 from django.core import signing
 
 from heedful.channels.base import (
+    MB,
     BaseProvider,
     Credentials,
+    FileRules,
     Handle,
     IdentityKind,
     InboundMessage,
@@ -36,7 +42,7 @@ from heedful.channels.base import (
     WebhookAuthError,
     WebhookRequest,
 )
-from heedful.channels.providers.webchat import continuation
+from heedful.channels.providers.webchat import continuation, files
 from heedful.channels.registry import register
 
 KIND = "webchat"
@@ -109,6 +115,12 @@ class WebchatProvider(BaseProvider):
     label = "Web chat"
     credentials = WebchatCredentials
     polls = True  # the reply mailbox, when the channel has one (continuation by email)
+    # Agents' files reach the visitor through the widget's messages API (a download, images
+    # shown inline), so any type goes; the size keeps a visitor's phone download reasonable.
+    reply_files = FileRules("Web chat", {"*/*": 10 * MB}, max_files=10)
+
+    def check_attachments(self, channel, payload: dict, items) -> None:
+        self.reply_files.check(items)
 
     def verify(self, channel, request: WebhookRequest) -> None:
         raise WebhookAuthError("web chat messages arrive through the widget API only")
@@ -132,7 +144,8 @@ class WebchatProvider(BaseProvider):
         if not isinstance(visitor, str) or not visitor or not isinstance(mid, str) or not mid:
             raise PayloadError('a web chat message needs "id" and "visitor"')
         text = _text(data.get("text"), MAX_TEXT)
-        if not text.strip():
+        attachments = files.decode(data["attachments"]) if data.get("attachments") else []
+        if not text.strip() and not attachments:
             return ParsedEvent(ignored=["empty web chat message"])
         metadata = {k: data[k] for k in ("verified_email", "email", "client_id", "page")
                     if isinstance(data.get(k), str) and data[k]}
@@ -142,7 +155,7 @@ class WebchatProvider(BaseProvider):
             provider_message_id=mid[:255],
             sender=Handle(kind=KIND, handle=visitor, display_name=_text(data.get("name"), 120)),
             text=text, sent_at=_time(data.get("sent_at")), thread_key=thread_key(visitor),
-            metadata=metadata,
+            attachments=attachments, metadata=metadata,
         )
         return ParsedEvent(messages=[message])
 

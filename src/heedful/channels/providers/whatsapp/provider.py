@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from heedful.channels.base import (
+    AttachmentRefused,
     BaseProvider,
     Credentials,
     Handle,
@@ -27,6 +28,7 @@ from heedful.channels.providers.meta.graph_webhook import (
     from_iso,
     load_entries,
 )
+from heedful.channels.providers.whatsapp import media, templates
 from heedful.channels.providers.whatsapp.messages import IGNORED_TYPES, describe
 from heedful.channels.registry import register
 from heedful.core.errors import ValidationError
@@ -56,6 +58,7 @@ class WhatsAppCredentials(Credentials):
     app_secret: str = ""
     verify_token: str = ""
     access_token: str = ""
+    waba_id: str = ""  # the WhatsApp Business Account id: where the message templates are listed
 
 
 @register
@@ -103,6 +106,21 @@ class WhatsAppProvider(GraphWebhook, BaseProvider):
                 "customer service window only a template message may be sent, until the customer "
                 "writes again")
 
+    def needs_template(self, channel, payload: dict) -> bool:
+        last = from_iso(payload.get("last_inbound_at"))
+        return last is None or datetime.now(UTC) - last > SERVICE_WINDOW
+
+    def message_templates(self, channel) -> list[dict]:
+        return templates.fetch(channel)
+
+    def check_template(self, channel, template: dict, approved: list[dict]) -> tuple[dict, str]:
+        return templates.check(template, approved)
+
+    def check_attachments(self, channel, payload: dict, files) -> None:
+        if files and payload.get("template"):
+            raise AttachmentRefused("a WhatsApp template message is sent without files")
+        media.FILES.check(files)
+
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         payload = request.payload
         to = re.sub(r"\D", "", str(payload.get("to") or ""))
@@ -112,6 +130,8 @@ class WhatsAppProvider(GraphWebhook, BaseProvider):
         template = payload.get("template")
         if template:
             body.update(type="template", template=_template(template, channel.settings or {}))
+        elif request.attachments:
+            return media.send(channel, request, body)
         elif request.text:
             body.update(type="text", text={"body": request.text, "preview_url": False})
             quoted = str(payload.get("reply_to_id") or "")

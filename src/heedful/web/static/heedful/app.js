@@ -67,6 +67,27 @@
   });
   document.addEventListener("htmx:afterSwap", function () { dedupeThread(); });
 
+  /* The header menu (narrow screens): a button with aria-expanded; Escape or a click outside
+     closes it and gives the focus back to the button. */
+  var topbar = $(".topbar");
+  var menuButton = $("[data-heedful=menu]");
+  function barShowsAll() { return !menuButton || getComputedStyle(menuButton).display === "none"; }
+  function setMenu(open) {
+    if (!topbar || !menuButton) { return; }
+    open = open && !barShowsAll();
+    topbar.classList.toggle("is-open", open);
+    menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  if (menuButton) {
+    menuButton.addEventListener("click", function () { setMenu(!topbar.classList.contains("is-open")); });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && topbar.classList.contains("is-open")) { setMenu(false); menuButton.focus(); }
+    });
+    document.addEventListener("click", function (e) {
+      if (topbar.classList.contains("is-open") && !topbar.contains(e.target)) { setMenu(false); }
+    });
+  }
+
   /* Menus (<details class="menu">) close on a click elsewhere or Escape. */
   document.addEventListener("click", function (e) {
     $$("details.menu[open]").forEach(function (d) { if (!d.contains(e.target)) { d.open = false; } });
@@ -113,7 +134,7 @@
     var handled = true;
     switch (e.key) {
       case "?": toggleHelp(); break;
-      case "/": var search = $("#search-q"); if (search) { search.focus(); } break;
+      case "/": var search = $("#search-q"); if (search) { setMenu(true); search.focus(); } break;
       case "j": moveSelection(1); break;
       case "k": moveSelection(-1); break;
       case "Enter":
@@ -177,10 +198,31 @@
     }).catch(function () { /* presence is best effort */ });
   }
 
-  function nearBottom() {
-    return window.innerHeight + window.scrollY >= document.body.scrollHeight - 240;
+  /* The newest entry of the thread, shown just above the reply box when that box sticks to the
+     bottom of the window (wide screens), else at the bottom of the window (a phone, where the box
+     follows the thread). Never the end of the page: on a phone that is the side panel. */
+  function newestEntry() {
+    var entries = thread ? $$(".msg, .note", thread) : [];
+    return entries[entries.length - 1] || null;
   }
-  function scrollToEnd() { window.scrollTo(0, document.body.scrollHeight); }
+  function coveredBelow() {
+    var composer = $(".composer");
+    return composer && getComputedStyle(composer).position === "sticky" ? composer.offsetHeight + 12 : 0;
+  }
+  function nearBottom() {
+    var last = newestEntry();
+    if (!last) { return true; }
+    return last.getBoundingClientRect().top <= window.innerHeight - coveredBelow() + 240;
+  }
+  function scrollToEnd() {
+    var last = newestEntry();
+    if (!last) { return; }
+    var box = last.getBoundingClientRect();
+    var header = $(".topbar") ? $(".topbar").offsetHeight : 0;
+    var room = window.innerHeight - coveredBelow() - header - 16;
+    var top = box.height > room ? box.top - header - 8 : box.bottom - (window.innerHeight - coveredBelow()) + 8;
+    window.scrollTo(0, Math.max(0, window.scrollY + top));
+  }
 
   function dedupeThread() {
     if (!thread) { return; }
@@ -236,16 +278,28 @@
     foot.appendChild(retry);
   }
 
+  // A refused or failed reply gives its files back to the input, unless others were picked since.
+  function restoreFiles(input, picked) {
+    if (!input || !picked.length || input.files.length || typeof DataTransfer === "undefined") { return; }
+    var transfer = new DataTransfer();
+    picked.forEach(function (f) { transfer.items.add(f); });
+    input.files = transfer.files;
+  }
+
   function sendReply(e) {
     e.preventDefault();
     var area = $("textarea", replyForm);
     var text = area.value.trim();
-    if (!text) { area.focus(); return; }
+    var files = $("input[type=file]", replyForm);
+    var picked = files ? Array.prototype.slice.call(files.files) : [];
+    var names = picked.map(function (f) { return f.name; });
+    if (!text && !names.length) { area.focus(); return; }
     var data = new FormData(replyForm);
-    var bubble = optimisticBubble(text);
+    var bubble = optimisticBubble(text || names.join(", "));
     thread.appendChild(bubble);
     scrollToEnd();
     area.value = "";
+    if (files) { files.value = ""; }
     updateCounter();
     pendingSends += 1;
     fetch(replyForm.action, {
@@ -264,6 +318,7 @@
       activate(el);
     }).catch(function (err) {
       failBubble(bubble, text, err.message || "network error");
+      restoreFiles(files, picked);
     }).finally(function () {
       pendingSends -= 1;
       if (!pendingSends) { afterSends.splice(0).forEach(function (fn) { fn(); }); }
@@ -341,10 +396,11 @@
   }
 
   var typingTimer = null;
-  function showTyping(name) {
+  function showTyping(name, customer) {
     var line = $("#typing");
     if (!line) { return; }
-    line.textContent = name + " is replying…";
+    line.textContent = customer ? "The customer is typing…" : name + " is replying…";
+    line.setAttribute("data-heedful", customer ? "customer-typing" : "agent-typing");
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { line.textContent = ""; }, 6000);
   }
@@ -361,7 +417,7 @@
     } else if (n.type === "note.created") {
       if (!document.getElementById("note-" + n.note)) { upsertEntry(base + "/notes/" + n.note + "/", false); }
     } else if (n.type === "typing") {
-      if (String(n.user) !== me) { showTyping(n.name); }
+      if (n.customer) { showTyping("", true); } else if (String(n.user) !== me) { showTyping(n.name); }
     } else if (n.type && n.type.indexOf("conversation.") === 0) {
       refreshChrome();
       if (n.type === "conversation.merged" && n.target && String(n.conversation) === conversationId) {

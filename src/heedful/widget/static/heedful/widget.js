@@ -2,7 +2,7 @@
  *
  * Embed: <script src="BASE/widget.js" data-channel="PUBLIC_KEY" async></script>
  * API:   window.Heedful.open() / close() / toggle() / identify({id, email, name, hash}) / on(event, fn)
- *        events: "ready", "open", "close", "message" (a message object), "availability".
+ *        events: "ready", "open", "close", "message" (a message object), "availability", "seen".
  *
  * Privacy: nothing is stored and no session is asked for until the visitor opens the chat; the
  * visitor token is written to localStorage only after the first message is sent.
@@ -25,28 +25,32 @@
          closed: "We're closed. We're back {when}. Leave your email and we'll answer by email.",
          wait: "We usually reply in {wait}.", typing: "{name} is typing…", agent: "Support",
          unread: "{n} unread", sending: "Sending…", failed: "Not sent. Try again.",
-         minutes: "{n} min", lessMinute: "under a minute", reconnecting: "Reconnecting…"},
+         minutes: "{n} min", lessMinute: "under a minute", reconnecting: "Reconnecting…",
+         attach: "Attach a file", seen: "Seen", suggested: "These articles may answer your question:", fileFailed: "This file could not be sent: {why}"},
     es: {title: "Chatea con nosotros", open: "Abrir chat", close: "Cerrar chat", placeholder: "Escribe un mensaje…",
          send: "Enviar", email: "Tu correo", emailNeeded: "Déjanos tu correo para poder responderte.",
          away: "Ahora no estamos. Deja un mensaje y tu correo y te responderemos por correo.",
          closed: "Estamos cerrados. Volvemos {when}. Deja tu correo y te responderemos por correo.",
          wait: "Solemos responder en {wait}.", typing: "{name} está escribiendo…", agent: "Soporte",
          unread: "{n} sin leer", sending: "Enviando…", failed: "No enviado. Inténtalo de nuevo.",
-         minutes: "{n} min", lessMinute: "menos de un minuto", reconnecting: "Reconectando…"},
+         minutes: "{n} min", lessMinute: "menos de un minuto", reconnecting: "Reconectando…",
+         attach: "Adjuntar un archivo", seen: "Visto", suggested: "Estos artículos pueden responder a tu pregunta:", fileFailed: "No se pudo enviar el archivo: {why}"},
     fr: {title: "Discutez avec nous", open: "Ouvrir le chat", close: "Fermer le chat", placeholder: "Écrivez un message…",
          send: "Envoyer", email: "Votre e-mail", emailNeeded: "Laissez votre e-mail pour que nous puissions répondre.",
          away: "Nous sommes absents. Laissez un message et votre e-mail, nous répondrons par e-mail.",
          closed: "Nous sommes fermés. Retour {when}. Laissez votre e-mail, nous répondrons par e-mail.",
          wait: "Nous répondons en général en {wait}.", typing: "{name} écrit…", agent: "Support",
          unread: "{n} non lus", sending: "Envoi…", failed: "Non envoyé. Réessayez.",
-         minutes: "{n} min", lessMinute: "moins d'une minute", reconnecting: "Reconnexion…"},
+         minutes: "{n} min", lessMinute: "moins d'une minute", reconnecting: "Reconnexion…",
+         attach: "Joindre un fichier", seen: "Vu", suggested: "Ces articles répondent peut-être à votre question :", fileFailed: "Le fichier n'a pas pu être envoyé : {why}"},
     de: {title: "Chatten Sie mit uns", open: "Chat öffnen", close: "Chat schließen", placeholder: "Nachricht schreiben…",
          send: "Senden", email: "Ihre E-Mail", emailNeeded: "Bitte hinterlassen Sie Ihre E-Mail, damit wir antworten können.",
          away: "Wir sind gerade nicht da. Hinterlassen Sie Nachricht und E-Mail, wir antworten per E-Mail.",
          closed: "Wir haben geschlossen und sind {when} zurück. Hinterlassen Sie Ihre E-Mail, wir antworten per E-Mail.",
          wait: "Wir antworten meist in {wait}.", typing: "{name} schreibt…", agent: "Support",
          unread: "{n} ungelesen", sending: "Wird gesendet…", failed: "Nicht gesendet. Bitte erneut versuchen.",
-         minutes: "{n} Min.", lessMinute: "unter einer Minute", reconnecting: "Verbindung wird hergestellt…"}
+         minutes: "{n} Min.", lessMinute: "unter einer Minute", reconnecting: "Verbindung wird hergestellt…",
+         attach: "Datei anhängen", seen: "Gesehen", suggested: "Diese Artikel beantworten vielleicht Ihre Frage:", fileFailed: "Die Datei konnte nicht gesendet werden: {why}"}
   };
   var RTL = /^(ar|he|fa|ur|ps|yi|dv|ckb)\b/i;
   var langs = (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"]);
@@ -98,6 +102,15 @@
     "textarea{resize:none;height:42px;max-height:120px}",
     "form button{border:0;border-radius:8px;padding:0 14px;background:var(--hf-accent);color:#fff;font:inherit;cursor:pointer}",
     ".consent{font-size:12px;color:var(--hf-muted)}",
+    ".att{display:block;margin-top:4px;color:inherit;text-decoration:underline;background:none;border:0;padding:0;font:inherit;cursor:pointer}",
+    ".att img{display:block;max-width:220px;max-height:220px;border-radius:8px}",
+    ".seen{align-self:flex-end;font-size:12px;color:var(--hf-muted);margin-top:-4px}",
+    ".clip{background:transparent!important;color:var(--hf-muted)!important;padding:0 8px!important;font-size:20px!important}",
+    ".hints{padding:0 14px 6px;font-size:13px}.hints a{display:block;color:var(--hf-accent);padding:2px 0}",
+    ".survey{display:flex;flex-direction:column;gap:6px;padding:0;border:0;margin-top:6px}",
+    ".survey .scale{display:flex;gap:4px}.survey .scale button{flex:1;padding:6px 0}",
+    ".survey .scale button[aria-pressed=true]{outline:3px solid var(--hf-fg)}",
+    ".survey select,.survey textarea{font:inherit;font-size:16px;border:1px solid var(--hf-line);border-radius:8px;padding:6px;background:var(--hf-bg);color:var(--hf-fg)}",
     "@media (max-width:480px){.panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}",
     ".launcher{inset-inline-end:14px;bottom:14px}}",
     "@media (prefers-reduced-motion:no-preference){.panel{transition:opacity .15s}}"
@@ -105,7 +118,8 @@
 
   // -- state -------------------------------------------------------------------------------
   var state = {token: null, stored: false, verified: false, channel: null, cursor: 0, open: false,
-               unread: 0, shown: {}, pendingIdentity: null, stream: null, streamGen: 0, retries: 0};
+               unread: 0, shown: {}, pendingIdentity: null, stream: null, streamGen: 0, retries: 0,
+               chatting: false, seen: 0, lastAgent: 0, readUpTo: 0};
   var listeners = {};
   try { state.token = window.localStorage.getItem(STORE); state.stored = !!state.token; } catch (e) { /* storage blocked */ }
 
@@ -153,13 +167,19 @@
   var composer = el("textarea", {"data-heedful": "composer", rows: "1", placeholder: t("placeholder"),
                                  "aria-label": t("placeholder"), maxlength: "5000", dir: "auto"});
   var send = el("button", {type: "submit", "data-heedful": "send"}, t("send"));
+  var clip = el("button", {type: "button", "class": "clip", "data-heedful": "attach", "aria-label": t("attach"), title: t("attach")}, "📎");
+  var picker = el("input", {type: "file", hidden: "", multiple: "", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf"});
+  var hints = el("div", {"class": "hints", "aria-live": "polite", hidden: ""});
+  var seenNode = el("div", {"class": "seen", "data-heedful": "seen"}, t("seen"));
   var consent = el("p", {"class": "consent", hidden: ""});
+  row.appendChild(clip);
   row.appendChild(composer);
   row.appendChild(send);
+  form.appendChild(picker);
   form.appendChild(email);
   form.appendChild(row);
   form.appendChild(consent);
-  [header, status, log, typing, form].forEach(function (n) { panel.appendChild(n); });
+  [header, status, log, typing, hints, form].forEach(function (n) { panel.appendChild(n); });
   root.appendChild(panel);
   root.appendChild(launcher);
 
@@ -168,9 +188,9 @@
 
   // -- HTTP --------------------------------------------------------------------------------
   function call(method, path, body) {
-    var headers = {"Content-Type": "application/json"};
+    var form = body instanceof FormData, headers = form ? {} : {"Content-Type": "application/json"};
     if (state.token) { headers.Authorization = "Bearer " + state.token; }
-    return fetch(BASE + path, {method: method, headers: headers, body: body ? JSON.stringify(body) : undefined,
+    return fetch(BASE + path, {method: method, headers: headers, body: form ? body : body ? JSON.stringify(body) : undefined,
                                credentials: "omit", mode: "cors"}).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok) { var err = new Error(data.detail || r.status); err.status = r.status; throw err; }
@@ -220,6 +240,10 @@
     return call("GET", "/widget/v1/messages").then(function (data) {
       (data.results || []).forEach(function (m) { render(m, true); });
       if (data.cursor != null && data.cursor > state.cursor) { state.cursor = data.cursor; }
+      state.chatting = !!data.open;
+      showSeen(data.seen || 0);
+      if (!state.open && data.unread) { state.unread = data.unread; showBadge(); }
+      markRead();
       connect();
     }).catch(function (err) { if (err.status === 401) { forget(); session = null; } });
   }
@@ -279,6 +303,7 @@
     if (kind === "message") { render(value, false); typing.textContent = ""; }
     else if (kind === "cursor") { if (value > state.cursor) { state.cursor = value; } }
     else if (kind === "typing") { showTyping(value.name); }
+    else if (kind === "seen") { showSeen(value.up_to); }
   }
 
   var typingTimer = null;
@@ -289,10 +314,35 @@
   }
 
   // -- rendering ---------------------------------------------------------------------------
-  function bubble(author, name, text) {
+  function bubble(author, name, text, files) {
     var node = el("div", {"class": "msg", "data-heedful": "message", "data-author": author, dir: "auto"});
     if (author === "agent") { node.appendChild(el("span", {"class": "who"}, name || t("agent"))); }
-    node.appendChild(el("span", {"class": "text"}, text));
+    if (text) { node.appendChild(el("span", {"class": "text"}, text)); }
+    (files || []).forEach(function (f) { node.appendChild(attachment(f)); });
+    return node;
+  }
+
+  // Files need the visitor's token, so they are fetched with it and shown from a blob URL.
+  function blob(f) {
+    return fetch(BASE + f.url, {headers: {Authorization: "Bearer " + state.token}, credentials: "omit", mode: "cors"})
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.blob(); })
+      .then(function (b) { return URL.createObjectURL(b); });
+  }
+
+  function attachment(f) {
+    var image = /^image\//.test(f.content_type);
+    var node = el("button", {type: "button", "class": "att", "data-heedful": "attachment"}, image ? null : f.filename);
+    if (image) {
+      var img = el("img", {alt: f.filename});
+      node.appendChild(img);
+      blob(f).then(function (u) { img.src = u; }).catch(function () { node.textContent = f.filename; });
+    }
+    node.addEventListener("click", function () {
+      blob(f).then(function (u) {
+        var a = el("a", {href: u, download: f.filename});
+        root.appendChild(a); a.click(); a.remove();
+      });
+    });
     return node;
   }
 
@@ -300,12 +350,108 @@
     if (state.shown[m.id]) { return; }
     state.shown[m.id] = true;
     var optimistic = m.client_id ? log.querySelector('[data-client-id="' + cssEscape(m.client_id) + '"]') : null;
-    var node = bubble(m.author, m.name, m.text);
+    var node = bubble(m.author, m.name, m.survey ? "" : m.text, m.attachments);
     node.setAttribute("data-id", String(m.id));
+    if (m.survey) { node.appendChild(surveyForm(m)); }
+    if (m.author === "agent" && m.id > state.lastAgent) { state.lastAgent = m.id; }
     if (optimistic) { log.replaceChild(node, optimistic); } else { log.appendChild(node); }
     log.scrollTop = log.scrollHeight;
     if (!quiet && m.author === "agent" && !state.open) { state.unread += 1; showBadge(); }
-    if (!quiet) { emit("message", m); }
+    if (!quiet) { emit("message", m); markRead(); }
+    showSeen(state.seen);
+  }
+
+  // -- receipts: "seen" under the visitor's newest message an agent read; replies read ------
+  function showSeen(upTo) {
+    if (upTo > state.seen) { state.seen = upTo; emit("seen", upTo); }
+    var mine = log.querySelectorAll('[data-author="visitor"][data-id]'), last = mine[mine.length - 1];
+    if (last && Number(last.getAttribute("data-id")) <= state.seen) { log.insertBefore(seenNode, last.nextSibling); }
+    else if (seenNode.parentNode) { seenNode.remove(); }
+  }
+
+  var readTimer = null;
+  function markRead() {
+    if (!state.open || document.hidden || state.lastAgent <= state.readUpTo || !state.token) { return; }
+    clearTimeout(readTimer);
+    readTimer = setTimeout(function () {
+      var upTo = state.lastAgent;
+      call("POST", "/widget/v1/read", {up_to: upTo}).then(function () { state.readUpTo = upTo; }).catch(function () {});
+    }, 300);
+  }
+  document.addEventListener("visibilitychange", markRead);
+
+  var lastTyping = 0;
+  function typingPing() {
+    var now = Date.now();
+    if (!state.chatting || !state.token || now - lastTyping < 3000) { return; }
+    lastTyping = now;
+    call("POST", "/widget/v1/typing", {}).catch(function () {});
+  }
+
+  // -- self-service first: articles and solved topics while the first question is typed ----
+  var hintTimer = null, hintQuery = "";
+  function suggest() {
+    clearTimeout(hintTimer);
+    var q = composer.value.trim();
+    if (state.chatting || q.length < 4) { hints.hidden = true; return; }
+    hintTimer = setTimeout(function () {
+      if (q === hintQuery) { return; }
+      hintQuery = q;
+      fetch(BASE + "/api/v1/knowledge/suggest?limit=3&q=" + encodeURIComponent(q), {credentials: "omit", mode: "cors"})
+        .then(function (r) { return r.json(); }).then(function (data) {
+          if (q !== hintQuery || state.chatting) { return; }
+          hints.textContent = "";
+          var found = (data.results || []).filter(function (h) { return /^https?:/.test(h.url); });
+          if (found.length) { hints.appendChild(el("div", null, t("suggested"))); }
+          found.forEach(function (h) {
+            var a = el("a", {href: h.url, target: "_blank", rel: "noopener noreferrer", "data-heedful": "suggestion"}, h.title);
+            a.addEventListener("click", function () {
+              ensureSession().then(function () {
+                return call("POST", "/widget/v1/suggestions/opened", {kind: h.kind, id: h.id, query: q});
+              }).catch(function () {});
+            });
+            hints.appendChild(a);
+          });
+          hints.hidden = !found.length;
+        }).catch(function () {});
+    }, 350);
+  }
+
+  // -- the satisfaction survey the resolution sent, answered in place ----------------------
+  function surveyForm(m) {
+    var s = m.survey, tx = s.texts || {}, score = 0;
+    var box = el("form", {"class": "survey", "data-heedful": "survey", lang: s.language || LANG});
+    var done = el("p", {"data-heedful": "survey-thanks"}, tx.thanks);
+    if (s.answered) { box.appendChild(done); return box; }
+    box.appendChild(el("strong", null, tx.title));
+    box.appendChild(el("span", null, tx.csat));
+    var scale = el("div", {"class": "scale", role: "group"});
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var b = el("button", {type: "button", "data-heedful": "csat-" + n, "aria-pressed": "false"}, String(n));
+      b.addEventListener("click", function () {
+        score = n;
+        scale.querySelectorAll("button").forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
+      });
+      scale.appendChild(b);
+    });
+    box.appendChild(scale);
+    box.appendChild(el("span", null, tx.why));
+    var why = el("select", {"data-heedful": "why", "aria-label": tx.why});
+    why.appendChild(el("option", {value: ""}, "—"));
+    (s.choices || []).forEach(function (c) { why.appendChild(el("option", {value: c[0]}, c[1])); });
+    var more = el("textarea", {"data-heedful": "why-text", "aria-label": tx.more, placeholder: tx.more, maxlength: "500"});
+    var error = el("span", {role: "alert"});
+    var submit = el("button", {type: "submit", "data-heedful": "survey-send"}, tx.send);
+    [why, more, error, submit].forEach(function (n) { box.appendChild(n); });
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!score) { error.textContent = tx.error_csat; return; }
+      if (!why.value) { error.textContent = tx.error_why; return; }
+      call("POST", "/widget/v1/surveys/" + m.id, {csat: score, why: why.value, why_text: more.value})
+        .then(function () { box.textContent = ""; box.appendChild(done); })
+        .catch(function (err) { error.textContent = err.message; });
+    });
+    return box;
   }
 
   function cssEscape(value) { return String(value).replace(/[^A-Za-z0-9_-]/g, ""); }
@@ -379,11 +525,40 @@
       node.removeAttribute("aria-label");
       if (!state.stored) { remember(); }  // the first message: only now is anything stored
       if (body.email) { email.hidden = true; }
+      state.chatting = true;
+      hints.hidden = true;
     }).catch(function () {
       node.classList.remove("pending");
       node.classList.add("failed");
       node.setAttribute("aria-label", t("failed"));
       composer.value = text;
+    });
+  });
+
+  composer.addEventListener("input", function () { typingPing(); suggest(); });
+
+  clip.addEventListener("click", function () { picker.click(); });
+  picker.addEventListener("change", function () {
+    var chosen = Array.prototype.slice.call(picker.files || [], 0, 3);
+    picker.value = "";
+    if (!chosen.length) { return; }
+    var id = clientId(), body = new FormData();
+    body.append("client_id", id);
+    body.append("page", location.href.slice(0, 500));
+    if (!email.hidden && email.value.trim()) { body.append("email", email.value.trim()); }
+    chosen.forEach(function (f) { body.append("files", f, f.name); });
+    var node = bubble("visitor", "", chosen.map(function (f) { return f.name; }).join(", "));
+    node.className += " pending";
+    node.setAttribute("data-client-id", id);
+    log.appendChild(node);
+    ensureSession().then(function () { return call("POST", "/widget/v1/messages", body); }).then(function () {
+      node.classList.remove("pending");
+      state.chatting = true;
+      if (!state.stored) { remember(); }
+    }).catch(function (err) {
+      node.classList.remove("pending");
+      node.classList.add("failed");
+      status.textContent = t("fileFailed", {why: err.message});
     });
   });
 
@@ -404,6 +579,7 @@
     showBadge();
     ensureSession();
     composer.focus();
+    markRead();
     emit("open");
   }
 

@@ -99,6 +99,9 @@ def run(settings: Settings, sizes: Sizes, stack, people, shape, *, deadline: flo
         "mail_bytes_mean": round(sum(len(m.raw) for m in order) / len(order)),
         "multipart_share": round(sum(b"multipart/alternative" in m.raw for m in order) / len(order), 3),
         "heedful": ours, "peer": theirs,
+        # what ran: the peer as its poller runs (one process); Heedful as the harness deploys it
+        "processes": {"peer": theirs.get("processes", 1), "heedful_web": settings.web_workers,
+                      "heedful_worker": settings.worker_concurrency},
         "heedful_mails_per_s": heedful_rate, "peer_mails_per_s": peer_rate,
         "ratio_heedful_to_peer": round(heedful_rate / peer_rate, 2) if heedful_rate and peer_rate else None,
         "heedful_conversations": ours["conversations"], "peer_tickets": theirs["tickets"],

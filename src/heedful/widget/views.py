@@ -15,7 +15,7 @@ from pathlib import Path
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from heedful.channels.providers.webchat import files
+from heedful.channels.providers.webchat import files, prechat
 from heedful.core.errors import (
     AttachmentRefused,
     HeedfulError,
@@ -89,6 +89,7 @@ def _channel_json(channel) -> dict:
     settings = channel.settings or {}
     return {"name": channel.name, "greeting": str(settings.get("greeting", "")),
             "require_email": bool(settings.get("require_email", False)),
+            "ask_name": bool(settings.get("ask_name", False)), "fields": prechat.fields_of(settings),
             "consent": str(settings.get("consent", "")), "availability": availability.status(channel)}
 
 
@@ -150,6 +151,11 @@ def _message_body(request, caller) -> tuple[dict, list[tuple[str, bytes]]]:
         if upload.size > limit:
             raise AttachmentRefused(f"a file may be at most {limit // (1024 * 1024)} MB")
     data = {k: request.POST.get(k) for k in ("text", "client_id", "email", "name", "page") if k in request.POST}
+    if "fields" in request.POST:
+        try:
+            data["fields"] = json.loads(request.POST["fields"])
+        except ValueError:
+            raise ValidationError("fields must be a JSON object") from None
     return data, [(upload.name or "", upload.read()) for upload in sent]
 
 

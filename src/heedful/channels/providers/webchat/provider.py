@@ -151,6 +151,8 @@ class WebchatProvider(BaseProvider):
                     if isinstance(data.get(k), str) and data[k]}
         if data.get("continue_by_email") is True and metadata.get("email"):
             metadata["continue_by_email"] = True
+        if isinstance(data.get("fields"), dict):  # the pre-chat form's answers (prechat.py)
+            metadata["prechat"] = {str(k)[:32]: _text(v, 200) for k, v in list(data["fields"].items())[:5]}
         message = InboundMessage(
             provider_message_id=mid[:255],
             sender=Handle(kind=KIND, handle=visitor, display_name=_text(data.get("name"), 120)),

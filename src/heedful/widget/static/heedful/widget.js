@@ -20,7 +20,7 @@
 
   var TEXT = {
     en: {title: "Chat with us", open: "Open chat", close: "Close chat", placeholder: "Write a message…",
-         send: "Send", email: "Your email", emailNeeded: "Please leave your email so we can reply.",
+         send: "Send", email: "Your email", yourName: "Your name", required: "Please fill in: {field}", emailNeeded: "Please leave your email so we can reply.",
          away: "We're away right now. Leave a message and your email, and we'll answer by email.",
          closed: "We're closed. We're back {when}. Leave your email and we'll answer by email.",
          wait: "We usually reply in {wait}.", typing: "{name} is typing…", agent: "Support",
@@ -28,7 +28,7 @@
          minutes: "{n} min", lessMinute: "under a minute", reconnecting: "Reconnecting…",
          attach: "Attach a file", seen: "Seen", suggested: "These articles may answer your question:", fileFailed: "This file could not be sent: {why}"},
     es: {title: "Chatea con nosotros", open: "Abrir chat", close: "Cerrar chat", placeholder: "Escribe un mensaje…",
-         send: "Enviar", email: "Tu correo", emailNeeded: "Déjanos tu correo para poder responderte.",
+         send: "Enviar", email: "Tu correo", yourName: "Tu nombre", required: "Completa: {field}", emailNeeded: "Déjanos tu correo para poder responderte.",
          away: "Ahora no estamos. Deja un mensaje y tu correo y te responderemos por correo.",
          closed: "Estamos cerrados. Volvemos {when}. Deja tu correo y te responderemos por correo.",
          wait: "Solemos responder en {wait}.", typing: "{name} está escribiendo…", agent: "Soporte",
@@ -36,7 +36,7 @@
          minutes: "{n} min", lessMinute: "menos de un minuto", reconnecting: "Reconectando…",
          attach: "Adjuntar un archivo", seen: "Visto", suggested: "Estos artículos pueden responder a tu pregunta:", fileFailed: "No se pudo enviar el archivo: {why}"},
     fr: {title: "Discutez avec nous", open: "Ouvrir le chat", close: "Fermer le chat", placeholder: "Écrivez un message…",
-         send: "Envoyer", email: "Votre e-mail", emailNeeded: "Laissez votre e-mail pour que nous puissions répondre.",
+         send: "Envoyer", email: "Votre e-mail", yourName: "Votre nom", required: "Veuillez remplir : {field}", emailNeeded: "Laissez votre e-mail pour que nous puissions répondre.",
          away: "Nous sommes absents. Laissez un message et votre e-mail, nous répondrons par e-mail.",
          closed: "Nous sommes fermés. Retour {when}. Laissez votre e-mail, nous répondrons par e-mail.",
          wait: "Nous répondons en général en {wait}.", typing: "{name} écrit…", agent: "Support",
@@ -44,7 +44,7 @@
          minutes: "{n} min", lessMinute: "moins d'une minute", reconnecting: "Reconnexion…",
          attach: "Joindre un fichier", seen: "Vu", suggested: "Ces articles répondent peut-être à votre question :", fileFailed: "Le fichier n'a pas pu être envoyé : {why}"},
     de: {title: "Chatten Sie mit uns", open: "Chat öffnen", close: "Chat schließen", placeholder: "Nachricht schreiben…",
-         send: "Senden", email: "Ihre E-Mail", emailNeeded: "Bitte hinterlassen Sie Ihre E-Mail, damit wir antworten können.",
+         send: "Senden", email: "Ihre E-Mail", yourName: "Ihr Name", required: "Bitte ausfüllen: {field}", emailNeeded: "Bitte hinterlassen Sie Ihre E-Mail, damit wir antworten können.",
          away: "Wir sind gerade nicht da. Hinterlassen Sie Nachricht und E-Mail, wir antworten per E-Mail.",
          closed: "Wir haben geschlossen und sind {when} zurück. Hinterlassen Sie Ihre E-Mail, wir antworten per E-Mail.",
          wait: "Wir antworten meist in {wait}.", typing: "{name} schreibt…", agent: "Support",
@@ -102,6 +102,7 @@
     "textarea{resize:none;height:42px;max-height:120px}",
     "form button{border:0;border-radius:8px;padding:0 14px;background:var(--hf-accent);color:#fff;font:inherit;cursor:pointer}",
     ".consent{font-size:12px;color:var(--hf-muted)}",
+    ".prechat{display:flex;flex-direction:column;gap:6px}",
     ".att{display:block;margin-top:4px;color:inherit;text-decoration:underline;background:none;border:0;padding:0;font:inherit;cursor:pointer}",
     ".att img{display:block;max-width:220px;max-height:220px;border-radius:8px}",
     ".seen{align-self:flex-end;font-size:12px;color:var(--hf-muted);margin-top:-4px}",
@@ -163,6 +164,11 @@
   var form = el("form", {novalidate: ""});
   var email = el("input", {type: "email", autocomplete: "email", placeholder: t("email"), "aria-label": t("email"),
                            "data-heedful": "email", hidden: ""});
+  // The pre-chat form (the channel's ask_name and fields): shown until the visitor chats.
+  var prechat = el("div", {"class": "prechat", "data-heedful": "prechat", hidden: ""});
+  var nameInput = el("input", {type: "text", autocomplete: "name", maxlength: "120", placeholder: t("yourName"),
+                               "aria-label": t("yourName"), "data-heedful": "name", hidden: ""});
+  var fieldInputs = [];
   var row = el("div", {"class": "row"});
   var composer = el("textarea", {"data-heedful": "composer", rows: "1", placeholder: t("placeholder"),
                                  "aria-label": t("placeholder"), maxlength: "5000", dir: "auto"});
@@ -176,6 +182,8 @@
   row.appendChild(composer);
   row.appendChild(send);
   form.appendChild(picker);
+  prechat.appendChild(nameInput);
+  form.appendChild(prechat);
   form.appendChild(email);
   form.appendChild(row);
   form.appendChild(consent);
@@ -241,6 +249,7 @@
       (data.results || []).forEach(function (m) { render(m, true); });
       if (data.cursor != null && data.cursor > state.cursor) { state.cursor = data.cursor; }
       state.chatting = !!data.open;
+      if (state.channel) { showPrechat(state.channel); }
       showSeen(data.seen || 0);
       if (!state.open && data.unread) { state.unread = data.unread; showBadge(); }
       markRead();
@@ -488,9 +497,38 @@
     status.textContent = statusText();
     var needEmail = !state.verified && (c.require_email || (c.availability && !c.availability.online));
     email.hidden = !needEmail;
+    showPrechat(c);
     consent.hidden = !c.consent;
     consent.textContent = c.consent || "";
     emit("availability", c.availability);
+  }
+
+  function showPrechat(c) {
+    if (!fieldInputs.length && c.fields && c.fields.length) {
+      c.fields.forEach(function (f) {
+        var input = el("input", {type: "text", maxlength: "200", placeholder: f.label + (f.required ? " *" : ""),
+                                 "aria-label": f.label, "data-heedful": "prechat-field", "data-key": f.key});
+        if (f.required) { input.setAttribute("aria-required", "true"); }
+        fieldInputs.push({field: f, input: input});
+        prechat.appendChild(input);
+      });
+    }
+    nameInput.hidden = !c.ask_name || state.verified;
+    prechat.hidden = state.chatting || (nameInput.hidden && !fieldInputs.length);
+  }
+
+  // The answers go with every message until the conversation is open (a second message may
+  // reach the server before the first one opened it).
+  function prechatAnswers() {
+    var out = {name: "", fields: {}, missing: ""};
+    if (prechat.hidden) { return out; }
+    if (!nameInput.hidden) { out.name = nameInput.value.trim(); }
+    fieldInputs.forEach(function (p) {
+      var v = p.input.value.trim();
+      if (v) { out.fields[p.field.key] = v; }
+      else if (p.field.required && !out.missing) { out.missing = p.field.label; out.input = p.input; }
+    });
+    return out;
   }
 
   // -- sending -----------------------------------------------------------------------------
@@ -510,6 +548,12 @@
       email.focus();
       return;
     }
+    var pre = prechatAnswers();
+    if (pre.missing) {
+      status.textContent = t("required", {field: pre.missing});
+      pre.input.focus();
+      return;
+    }
     var id = clientId();
     var node = bubble("visitor", "", text);
     node.className += " pending";
@@ -520,9 +564,12 @@
     composer.value = "";
     var body = {text: text, client_id: id, page: location.href.slice(0, 500)};
     if (!email.hidden && email.value.trim()) { body.email = email.value.trim(); }
+    if (pre.name) { body.name = pre.name; }
+    if (Object.keys(pre.fields).length) { body.fields = pre.fields; }
     ensureSession().then(function () { return call("POST", "/widget/v1/messages", body); }).then(function () {
       node.classList.remove("pending");
       node.removeAttribute("aria-label");
+      prechat.hidden = true;
       if (!state.stored) { remember(); }  // the first message: only now is anything stored
       if (body.email) { email.hidden = true; }
       state.chatting = true;

@@ -10,6 +10,7 @@ its poller runs; one queue per support mailbox.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -86,6 +87,7 @@ if __name__ == "__main__":
 def run(settings: Settings, mails: Path, warmup: Path, addresses: list[str], *, deadline: float) -> dict:
     package = peer.ensure_venv(timeout=max(60, min(300, deadline - time.monotonic() - 60)))
     peer.write_project()
+    shutil.rmtree(peer.PROJECT / "media", ignore_errors=True)  # the last run's saved mail parts
     (peer.PROJECT / "mail_workload.py").write_text(MAIL_WORKLOAD.lstrip())
     db_name = settings.db_name + "_peer_mail"
     started = time.monotonic()

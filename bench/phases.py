@@ -39,6 +39,8 @@ class Runner:
             self._timed("copy", self.copy)
         if "peer" in wanted:
             self._timed("peer", self.peer)
+        if "soak" in wanted:
+            self._timed("soak", self.soak)
         self.results["phase_seconds"] = self.timings
         if not self.results["errors"]:
             del self.results["errors"]
@@ -130,6 +132,11 @@ class Runner:
 
         self.results["peer"] = peer.run(self.settings, self.sizes, self.results, self.shape,
                                         deadline=self.deadline)
+
+    def soak(self) -> None:
+        from bench import soak
+
+        self.results["soak"] = soak.run(self.settings, self.sizes, self.stack, self.channels, self.shape)
 
     def close(self) -> None:
         try:

@@ -73,6 +73,11 @@ _TABLE = [
     ("mail.threads", "mail: threads sent (4 mails each)"),
     ("mail.heedful_conversations", "mail: Heedful conversations opened"),
     ("mail.peer_tickets", "mail: peer tickets opened"),
+    ("soak.events_lost", "soak: events lost (sent - processed)"),
+    ("soak.p99_window_max_ms", "soak: receipt->visible p99 ms, worst window"),
+    ("soak.p99_last_over_first", "soak: p99 last window / first (x)"),
+    ("soak.web_rss_growth_mb", "soak: web RSS growth MB (first -> last window)"),
+    ("soak.worker_rss_growth_mb", "soak: worker RSS growth MB (first -> last window)"),
 ]
 
 

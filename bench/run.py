@@ -21,14 +21,16 @@ from bench import report
 from bench.config import FULL, OUT, QUICK, Settings
 from bench.procs import log
 
-PHASES = ("ingest", "live", "mail", "desk", "copy", "peer")
+DEFAULT_PHASES = ("ingest", "live", "mail", "desk", "copy", "peer")
+PHASES = DEFAULT_PHASES + ("soak",)  # soak runs only when asked for (--only soak): 10 minutes on its own
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, same code paths (< 2 min)")
-    parser.add_argument("--only", default=",".join(PHASES),
-                        help=f"comma-separated phases to run (default: all of {','.join(PHASES)})")
+    parser.add_argument("--only", default=",".join(DEFAULT_PHASES),
+                        help=f"comma-separated phases to run (default: all of {','.join(DEFAULT_PHASES)}; "
+                             "also: soak)")
     parser.add_argument("--profile", action="store_true",
                         help="record py-spy profiles of a web and a worker process during max load")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark databases in place")

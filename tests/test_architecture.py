@@ -18,7 +18,7 @@ EDGES = {"web", "api", "ingestion", "privacy", "demo", "config", "devtools", "pr
 # What provider packages may import besides their own package (DESIGN.md: channels.base, the
 # normalized types, and the registry they register with).
 PROVIDER_MAY_IMPORT = ("heedful.channels.base", "heedful.channels.registry", "heedful.core.errors",
-                       "heedful.devtools.fakeserver")
+                       "heedful.core.safe_urls", "heedful.devtools.fakeserver")
 
 
 def unit_of(module: str) -> str | None:

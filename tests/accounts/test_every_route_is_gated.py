@@ -124,6 +124,8 @@ ROUTES = {
         "reply", "note", "resolve", "reopen", "snooze", "assign", "team", "priority", "labels",
         "move-to-private", "merge", "typing", "template", "templates-refresh")},
     "attachments/<int:attachment_id>/": Gated(GET),
+    "files/<str:token>/<str:filename>": Exempt("a reply's file for the provider to fetch (Twilio MMS): a signed, "
+                                               "expiring link; forged or expired is 404 (tests/providers/twilio)"),
     # settings: rules, not team data; the role gates are tested in tests/web/test_rule_pages.py
     **{route: Exempt("automation rules: supervisors and admins only (403 else)")
        for route in ("settings/automation/<int:rule_id>/", "settings/automation/<int:rule_id>/enabled/",

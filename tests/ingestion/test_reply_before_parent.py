@@ -34,7 +34,7 @@ HOLD_SECONDS = 8
 
 
 @pytest.fixture
-def worker(tmp_path, redis_broker, celery_app):
+def worker(tmp_path, redis_broker, celery_app):  # noqa: F811 (the imported fixtures)
     if connection.vendor != "postgresql":
         pytest.skip("production-mode ordering test runs on PostgreSQL")
     db = connection.settings_dict

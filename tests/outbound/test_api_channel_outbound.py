@@ -18,9 +18,20 @@ class BrandEndpoint(FakeProviderServer):
 
 
 @pytest.fixture
-def brand():
+def brand(settings):
+    settings.HEEDFUL_WEBHOOK_ALLOW_PRIVATE = True  # the brand's endpoint here is on loopback
     with BrandEndpoint() as server:
         yield server
+
+
+def test_an_outbound_url_inside_the_network_is_refused(conversation, api, settings):
+    settings.HEEDFUL_WEBHOOK_ALLOW_PRIVATE = False
+    api.post(f"/api/v1/conversations/{conversation.pk}/messages", {"text": "On it"},
+             content_type="application/json")
+    outbound = OutboundMessage.objects.get()
+    assert outbound.status == "failed"
+    assert outbound.last_error == ("outbound_url refused: the webhook URL points to a loopback, private or "
+                                   "link-local address")
 
 
 @pytest.fixture

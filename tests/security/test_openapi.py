@@ -58,6 +58,8 @@ SAMPLES = {"string": "x", "integer": 993, "boolean": True}
 
 def _sample(prop: dict):
     for option in prop.get("anyOf", [prop]):
+        if option.get("enum"):  # a fixed set of values: the document's last one
+            return option["enum"][-1]
         if option.get("type") in SAMPLES:
             return SAMPLES[option["type"]]
     return None

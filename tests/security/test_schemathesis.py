@@ -62,6 +62,9 @@ STATE_OR_CROSS_FIELD_RULES = {
     "POST /api/v1/link-suggestions/{suggestion_id}/dismiss": "refused once the suggestion is decided",
     # The body's credentials are one schema per provider; which one applies is the stored channel's.
     "PATCH /api/v1/channels/{channel_id}": "credentials must be the keys of the channel's own provider",
+    # A well-formed URL must also resolve, and only to public addresses (DNS at request time, SSRF).
+    "POST /api/v1/webhooks": "the URL's host must resolve to a public address",
+    "PATCH /api/v1/webhooks/{webhook_id}": "the URL's host must resolve to a public address",
 }
 
 

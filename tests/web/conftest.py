@@ -40,7 +40,8 @@ def fresh_broker():
 
 
 @pytest.fixture
-def brand():
+def brand(settings):
+    settings.HEEDFUL_WEBHOOK_ALLOW_PRIVATE = True  # the brand's endpoint here is on loopback
     with BrandEndpoint() as server:
         yield server
 

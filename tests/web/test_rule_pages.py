@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from heedful.accounts.models import ApiToken, Role
 from heedful.conversations.models import Conversation
@@ -235,8 +235,9 @@ def test_rule_pages_are_for_their_roles_and_csrf_checked(django_user_model, team
 
     as_boss = Client()
     as_boss.force_login(boss)
-    refused = as_boss.post("/settings/automation/new/", {**body, "action-0-type": "webhook",
-                                                           "action-0-value": "http://127.0.0.1:9/x"})
+    with override_settings(HEEDFUL_WEBHOOK_ALLOW_PRIVATE=False):  # the brand fixture allows loopback
+        refused = as_boss.post("/settings/automation/new/", {**body, "action-0-type": "webhook",
+                                                               "action-0-value": "http://127.0.0.1:9/x"})
     assert refused.status_code == 422 and 'data-heedful="automation-rule-error"' in refused.content.decode()
     assert 'value="X"' in refused.content.decode()  # what was typed is kept
     edited = as_boss.post(f"/settings/automation/{rule.pk}/", {

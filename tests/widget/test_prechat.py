@@ -46,7 +46,7 @@ def test_the_answers_travel_with_the_first_message(client, prechat_chat):
 
 
 @pytest.mark.browser
-def test_the_widget_asks_before_the_first_message_and_the_agent_sees_it(browser, live_server, brand_site,
+def test_the_widget_asks_before_the_first_message_and_the_agent_sees_it(browser, live_server, brand_site,  # noqa: F811
                                                                           make_channel, django_user_model):
     import os
 

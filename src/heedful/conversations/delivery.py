@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from heedful.conversations.models import Delivery, Direction, Message
 from heedful.events import names
 from heedful.events.dispatcher import emit
@@ -32,14 +34,18 @@ def set_status(message: Message, status: str, *, error: str = "", provider_messa
     return True
 
 
-def mark_read_by_brand(conversation_id: int, up_to: int | None = None) -> int:
+def mark_read_by_brand(conversation_id: int, up_to: int | None = None, since: datetime | None = None) -> int:
     """An agent has the customer's messages on screen: inbound `received` -> `read` (the
     customer's side, e.g. the web chat, shows "seen"). One UPDATE, and one status event for
-    the newest message, which is all a reader of the watermark needs. Returns rows changed."""
+    the newest message, which is all a reader of the watermark needs. Returns rows changed.
+    `since` (the oldest message on screen) keeps a long thread's first render from reading and
+    writing all of it: the (conversation, sent_at) index walks only the page and newer."""
     rows = Message.objects.filter(conversation_id=conversation_id, direction=Direction.IN,
                                   delivery_status=Delivery.RECEIVED)
     if up_to is not None:
         rows = rows.filter(pk__lte=up_to)
+    if since is not None:
+        rows = rows.filter(sent_at__gte=since)
     newest = rows.order_by("-pk").values_list("pk", flat=True).first()
     if newest is None:
         return 0

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from heedful.core.models import TimeStamped
 
@@ -150,6 +151,9 @@ class Label(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # the API's `?label=refund` is name__iexact: UPPER(name) = UPPER(%s); the through table's
+        # (label_id, conversation_id) index then gives the label's conversations
+        indexes = [models.Index(Upper("name"), name="label_name_upper")]
 
     def __str__(self):
         return self.name

@@ -40,6 +40,15 @@ def matching_conversation_ids(query: str) -> RawSQL:
     return RawSQL(_newest_matches_sql(), [param])
 
 
+def newest_matching_ids(query: str) -> list[int]:
+    """The same bounded match, run now: at most MAX_MATCHES conversation ids (for callers that
+    combine it with other id lists instead of OR-ing subqueries, which the planner cannot index)."""
+    sql = matching_conversation_ids(query)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.sql, sql.params)
+        return list(dict.fromkeys(row[0] for row in cursor.fetchall()))
+
+
 def search_conversations(conversations: QuerySet[Conversation], query: str) -> QuerySet[Conversation]:
     """Conversations (already gate-filtered by the caller) whose messages match `query`."""
     if not (query or "").strip():

@@ -13,7 +13,7 @@ from django.db.models.functions import Upper
 
 from heedful.accounts.access import conversations_for, team_ids
 from heedful.channels.models import Channel
-from heedful.contacts.models import Contact
+from heedful.contacts.models import Contact, Identity
 from heedful.conversations import search
 from heedful.conversations.models import Conversation, Direction, Message, Priority, Status
 from heedful.core.clock import now
@@ -30,6 +30,8 @@ VIEWS = {
 STATUSES = {"open": "Open", "pending": "Pending / snoozed", "resolved": "Resolved", "any": "Any status"}
 NEGATIVE = -0.05  # VADER's usual threshold for negative text
 PAGE_SIZE = 50
+MIN_SUBSTRING = 3  # pg_trgm indexes answer substrings of three characters or more
+MAX_CONTACTS = 200  # customers a name search looks at (a common name is not a useful search)
 ORDER = ("-priority", "-last_activity_at", "-id")
 KEY = ["priority", "last_activity_at", "id"]
 
@@ -129,16 +131,35 @@ def _by_view(user, qs: QuerySet, view: str) -> QuerySet:
 
 
 def _text_match(q: str) -> Q:
-    """Message text (full-text on PostgreSQL), customer name, or a #id."""
-    # Two bounded id lists (indexed IN lookups) instead of an OR across a join, which would
-    # scan every conversation of a large desk.
-    # a customer's full name, any case, through the upper(name) index (a substring match
-    # would scan every contact of a large desk)
-    named = Contact.objects.annotate(upper_name=Upper("name")).filter(upper_name=q.strip().upper()).values("pk")
-    matched = Q(pk__in=search.matching_conversation_ids(q)) | Q(contact_id__in=named)
+    """Message text (full-text on PostgreSQL), the customer's name or handle, or a #id."""
+    # Bounded id lists run first and joined here: an OR of subqueries on the conversation table
+    # would be checked row by row down the inbox index of a large desk.
+    ids = set(search.newest_matching_ids(q))
+    contact_ids = _matching_contact_ids(q)
+    if contact_ids:
+        ids.update(Conversation.objects.filter(contact_id__in=contact_ids).order_by("-pk")
+                   .values_list("pk", flat=True)[:search.MAX_MATCHES])
     if q.lstrip("#").isdigit():
-        matched |= Q(pk=int(q.lstrip("#")))
-    return matched
+        ids.add(int(q.lstrip("#")))
+    return Q(pk__in=ids)
+
+
+def _matching_contact_ids(q: str) -> set[int]:
+    """The newest contacts whose name, handle or screen name contains `q`.
+
+    `icontains` is UPPER(col) LIKE UPPER(%q%) on PostgreSQL, the expression of the trigram GIN
+    indexes (contacts migration 0005). Below three characters a trigram index cannot narrow a
+    substring, so a short term matches a whole name exactly, through the upper(name) index.
+    """
+    q = q.strip()
+    if len(q) < MIN_SUBSTRING:
+        return set(Contact.objects.annotate(upper_name=Upper("name")).filter(upper_name=q.upper())
+                   .values_list("pk", flat=True)[:MAX_CONTACTS])
+    handle = q.lstrip("@")
+    named = Contact.objects.filter(name__icontains=q).order_by("-pk").values_list("pk", flat=True)
+    handles = (Identity.objects.filter(Q(handle__icontains=handle) | Q(username__icontains=handle), blocked=False)
+               .order_by("-pk").values_list("contact_id", flat=True))
+    return set(named[:MAX_CONTACTS]) | set(handles[:MAX_CONTACTS])
 
 
 @dataclass

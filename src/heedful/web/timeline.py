@@ -52,3 +52,10 @@ def thread_page(conversation: Conversation, before: str = "", size: int = PAGE_S
     entries.sort(key=lambda e: (e.at, e.kind == "note", e.obj.pk))
     older = keyset.encode(messages[0].sent_at, messages[0].pk) if more and messages else None
     return ThreadPage(entries, older)
+
+
+def oldest_sent_at(page: ThreadPage) -> datetime | None:
+    """When the page's first message was sent, if older pages exist (None: the page starts the thread)."""
+    if page.older is None:
+        return None
+    return min((e.at for e in page.entries if e.kind == "message"), default=None)

@@ -20,7 +20,6 @@ from django.db import connection
 
 from heedful.channels.models import Channel
 from heedful.channels.providers.email.fake_oauth import FakeOAuthServer
-from heedful.conversations.models import Message
 from tests.browser import SCREENSHOTS
 from tests.web.conftest import PASSWORD, make_user
 

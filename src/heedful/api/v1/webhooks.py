@@ -4,7 +4,7 @@ redelivery. Thin views: each write is one `integrations.actions` call."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Router, Schema, Status
 from pydantic import BeforeValidator, ConfigDict, Field
@@ -26,9 +26,9 @@ def _text(value):
     return value
 
 
-Text = Annotated[str, BeforeValidator(_text)]
-Url = Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=1000)]
-Events = Annotated[list[Text], Field(min_length=1, description="any of: " + ", ".join(catalog.EVENTS))]
+# Scheme and host here; whether the host resolves outside the network is checked by the action.
+Url = Annotated[str, BeforeValidator(_text), Field(min_length=8, max_length=1000, pattern=r"^https?://[^\s/?#@]+")]
+Events = Annotated[list[Literal[catalog.EVENTS]], Field(min_length=1)]
 
 
 class WebhookIn(Schema):

@@ -29,7 +29,8 @@ def conversation_page(request, conversation_id: int):
         "bypass": bypass.of(conversation.pk),
         **templates.offer(conversation),  # outside WhatsApp's window: the approved templates
     }
-    delivery.mark_read_by_brand(conversation.pk)  # read receipts: the customer's side shows "seen"
+    # read receipts (the customer's side shows "seen") for the page on screen, not the thread
+    delivery.mark_read_by_brand(conversation.pk, since=timeline.oldest_sent_at(context["thread"]))
     return render(request, "heedful/conversation/page.html", context)
 
 

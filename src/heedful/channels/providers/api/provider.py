@@ -40,6 +40,7 @@ from heedful.channels.base import (
     body_digest,
 )
 from heedful.channels.registry import register
+from heedful.core.safe_urls import refusal
 
 # The brand's own back end fetches the files by link, so any type goes.
 REPLY_FILES = FileRules("The API channel", {"*/*": 25 * MB}, max_files=10)
@@ -128,6 +129,8 @@ class ApiChannel(BaseProvider):
         url = channel.credential("outbound_url")
         if not url:
             raise PermanentSendError("the channel has no outbound_url")
+        if why := refusal(url):  # checked at each send: the name may point elsewhere now
+            raise PermanentSendError(f"outbound_url refused: {why}")
         body = json.dumps({
             "id": request.idempotency_key, "to": request.payload.get("to"),
             "in_reply_to": request.payload.get("reply_to_id"),
@@ -139,7 +142,7 @@ class ApiChannel(BaseProvider):
         headers = {"Content-Type": "application/json", "Idempotency-Key": request.idempotency_key,
                    "X-Heedful-Signature": sign(channel.credential("signing_secret"), body)}
         try:
-            response = httpx.post(url, content=body, headers=headers, timeout=10.0)
+            response = httpx.post(url, content=body, headers=headers, timeout=10.0, follow_redirects=False)
         except httpx.HTTPError as exc:
             raise TemporarySendError(f"could not reach {httpx.URL(url).host}: {type(exc).__name__}") from exc
         if response.status_code == 429 or response.status_code >= 500:

@@ -68,17 +68,21 @@ class Sender:
                     delay = self.started + index / self.rate - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-                route, signature, body = self.rows[index]
+                url, body, headers = self.request(index)
                 t0 = time.monotonic()
                 try:
-                    status = str(client.post(self.base_url + route, content=body, headers={
-                        "Content-Type": "application/json", SIGNATURE_HEADER: signature}).status_code)
+                    status = str(client.post(url, content=body, headers=headers).status_code)
                 except httpx.HTTPError as exc:
                     status = type(exc).__name__
                 elapsed = (time.monotonic() - t0) * 1000
                 with self.lock:
                     self.latencies.append(elapsed)
                     self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def request(self, index: int) -> tuple[str, bytes, dict]:
+        """(url, body, headers) of request `index`: here a signed webhook of the file."""
+        route, signature, body = self.rows[index]
+        return self.base_url + route, body, {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
 
     def run(self) -> dict:
         self.started = time.monotonic()

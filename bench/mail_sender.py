@@ -13,60 +13,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import threading
-import time
 from pathlib import Path
 
-import httpx
-
-from bench.loadgen import percentiles
+from bench.loadgen import Sender
 
 
-class MailSender:
+class MailSender(Sender):
+    """The load generator's senders, each POSTing raw mails to its mailbox's webhook."""
+
     def __init__(self, base_url: str, mails: list[tuple[int, bytes]], channels: list[tuple[int, str]],
                  senders: int, max_seconds: float):
-        self.base_url, self.mails, self.channels = base_url.rstrip("/"), mails, channels
-        self.senders, self.max_seconds = senders, max_seconds
-        self.next, self.lock = 0, threading.Lock()
-        self.latencies: list[float] = []
-        self.statuses: dict[str, int] = {}
-        self.started = 0.0
+        super().__init__(base_url, mails, rate=0, connections=senders, max_seconds=max_seconds)
+        self.channels = channels
 
-    def _take(self) -> int | None:
-        with self.lock:
-            if self.next >= len(self.mails) or time.monotonic() - self.started > self.max_seconds:
-                return None
-            index, self.next = self.next, self.next + 1
-            return index
-
-    def _loop(self) -> None:
-        with httpx.Client(timeout=30.0, limits=httpx.Limits(max_connections=1)) as client:
-            while (index := self._take()) is not None:
-                mailbox, raw = self.mails[index]
-                channel_id, token = self.channels[mailbox]
-                t0 = time.monotonic()
-                try:
-                    status = str(client.post(f"{self.base_url}/hooks/email/{channel_id}", content=raw, headers={
-                        "Content-Type": "message/rfc822", "Authorization": f"Bearer {token}"}).status_code)
-                except httpx.HTTPError as exc:
-                    status = type(exc).__name__
-                elapsed = (time.monotonic() - t0) * 1000
-                with self.lock:
-                    self.latencies.append(elapsed)
-                    self.statuses[status] = self.statuses.get(status, 0) + 1
+    def request(self, index: int) -> tuple[str, bytes, dict]:
+        mailbox, raw = self.rows[index]
+        channel_id, token = self.channels[mailbox]
+        return (f"{self.base_url}/hooks/email/{channel_id}", raw,
+                {"Content-Type": "message/rfc822", "Authorization": f"Bearer {token}"})
 
     def run(self) -> dict:
-        self.started = time.monotonic()
-        threads = [threading.Thread(target=self._loop, daemon=True) for _ in range(self.senders)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(self.max_seconds + 60)
-        duration = time.monotonic() - self.started
-        ok = sum(n for s, n in self.statuses.items() if s.startswith("2"))
-        return {"sent": len(self.latencies), "ok": ok, "statuses": self.statuses, "senders": self.senders,
-                "duration_s": round(duration, 3), "ok_per_s": round(ok / duration, 1) if duration else 0,
-                "latency_ms": percentiles(self.latencies)}
+        return {**super().run(), "senders": self.connections}
 
 
 def read_mails(path: Path) -> list[tuple[int, bytes]]:

@@ -72,3 +72,31 @@ def support(staff):
 @pytest.fixture
 def general(staff):
     return actions.create_category(staff_viewer(staff), slug="lounge", name="Lounge", support=False)
+
+
+# -- the browser tests' agent and pages ------------------------------------------------------
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def agent(db, django_user_model):
+    user = django_user_model.objects.create_user("ann", "ann@brand.example", PASSWORD, first_name="Ann")
+    Profile.objects.create(user=user, role=Role.ADMIN)
+    return user

@@ -12,40 +12,16 @@ import time
 
 import pytest
 
-from heedful.accounts.models import Profile, Role
 from heedful.community import actions
 from heedful.community.members import member_viewer, staff_viewer
 from heedful.community.models import Post, PostStatus, Topic
 from heedful.conversations.models import Conversation, Message
 from tests.browser import SCREENSHOTS
+from tests.community.conftest import PASSWORD
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs its own loop here
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def agent(db, django_user_model):
-    user = django_user_model.objects.create_user("ann", "ann@brand.example", PASSWORD, first_name="Ann")
-    Profile.objects.create(user=user, role=Role.ADMIN)
-    return user
 
 
 @pytest.fixture

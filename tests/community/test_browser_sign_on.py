@@ -8,7 +8,6 @@ import os
 import pytest
 from django.contrib.auth import get_user_model
 
-from heedful.accounts.models import Profile, Role
 from heedful.channels.providers.webchat.provider import public_key
 from heedful.community import actions
 from heedful.community.members import member_viewer, staff_viewer
@@ -16,34 +15,11 @@ from heedful.contacts.models import Identity
 from heedful.conversations.models import Conversation
 from heedful.knowledge import actions as knowledge_actions
 from heedful.knowledge.models import Article, ArticleVote
-from tests.community.test_browser import PASSWORD, agent_login, shot, sign_up, wait_for
+from tests.community.test_browser import agent_login, shot, sign_up, wait_for
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs its own loop here
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def agent(db, django_user_model):
-    user = django_user_model.objects.create_user("ann", "ann@brand.example", PASSWORD, first_name="Ann")
-    Profile.objects.create(user=user, role=Role.ADMIN)
-    return user
 
 
 @pytest.fixture(autouse=True)

@@ -127,5 +127,7 @@ class Settings:
             HEEDFUL_ALLOWED_HOSTS="127.0.0.1,localhost", HEEDFUL_VAR_DIR=str(OUT / "var"),
             HEEDFUL_LOG_LEVEL="WARNING", DJANGO_SETTINGS_MODULE="heedful.config.settings",
             HEEDFUL_BASE_URL=self.base_url,
+            # BENCH_HOOKS_FAST_PATH=0 measures webhooks through Django's whole handler, for comparison.
+            HEEDFUL_HOOKS_FAST_PATH=os.environ.get("BENCH_HOOKS_FAST_PATH", "1"),
         )
         return env

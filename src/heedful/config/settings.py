@@ -230,6 +230,8 @@ HEEDFUL_MAX_WEBHOOK_BYTES = int(os.environ.get("HEEDFUL_MAX_WEBHOOK_BYTES", 40 *
 HEEDFUL_INGEST_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_INGEST_MAX_ATTEMPTS", 5))
 # Webhook bodies are written in groups by a per-process writer thread (needs threaded workers).
 HEEDFUL_GROUP_COMMIT = env_bool("HEEDFUL_GROUP_COMMIT", HEEDFUL_JOBS == "celery")
+# The WSGI app answers /hooks/<family>/<id> in front of Django's handler (ingestion/fast_path.py).
+HEEDFUL_HOOKS_FAST_PATH = env_bool("HEEDFUL_HOOKS_FAST_PATH", True)
 # Group commit queues one processing job per channel once it holds this many new events or its
 # first one waited this long: bigger jobs, far fewer per-job costs (0: a job per commit).
 # Only with Celery workers; in-process jobs run at once.

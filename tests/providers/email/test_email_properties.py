@@ -161,3 +161,38 @@ def test_headers_and_bodies_round_trip_in_every_charset(mail, crlf):
     assert msg.text == body
     assert msg.provider_message_id == "<own-id@example.test>"
     assert msg.reply_to_ids == list(reversed(refs))
+
+
+
+_LINE = st.text(st.characters(codec="utf-8", exclude_characters="\r\x00"), min_size=1, max_size=60).map(
+    lambda s: s.replace("\n", " ")).filter(lambda s: s.strip() and not s.lstrip().startswith(">"))
+
+
+def _newest(text: str) -> str | None:
+    """What the quote parser alone reads as the newest reply (None: nothing shorter)."""
+    from heedful.channels.providers.email import quoting
+
+    parsed = quoting._PARSER.read(quoting._BLANK_RUN.sub("\n\n", text))
+    body = parsed.replies[0].body.strip() if parsed.replies else ""
+    return None if not body or body == text.strip() else body
+
+
+@given(reply=st.lists(_LINE, min_size=1, max_size=6), quoted=st.lists(st.text(max_size=40), max_size=12),
+       wrote=st.sampled_from(["On Mon, 2 Mar 2026 at 09:14, Ann <ann@customer.test> wrote:",
+                              "Le lun. 2 mars 2026, Ann a écrit :", "Am 02.03.2026 schrieb Ann:", ""]),
+       blanks=st.integers(0, 3))
+@SETTINGS
+def test_a_trailing_quote_is_never_part_of_the_reply_shown(reply, quoted, wrote, blanks):
+    """The quote that ends a mail is cut before the parser runs (it is most of a long thread's
+    text). Under an attribution line the parser finds the same reply as in the whole text; a
+    quote without one is dropped too (the parser would have kept it), the rest read as before."""
+    from heedful.channels.providers.email import quoting
+
+    quote = "\n".join(f"> {line}".rstrip() for line in (q.replace("\n", " ").replace("\r", " ") for q in quoted))
+    head = "\n".join(reply)
+    text = head + "\n" * (1 + blanks) + (wrote + "\n" if wrote else "") + (quote + "\n" if quote else "")
+    shown = quoting.latest_reply(text)
+    if wrote or not quote:
+        assert shown == _newest(text)
+    else:
+        assert shown == (_newest(head) or head.strip())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from heedful.channels.base import (
+    MB,
     Credentials,
+    FileRules,
     IdentityKind,
     OutboundRequest,
     ParsedEvent,
@@ -20,6 +22,9 @@ FACEBOOK = IdentityKind(
           '6.6 4.7v1.8H4.6V9h2v6z" fill="currentColor"/>',
 )
 STANDBY_REASON = "standby: another app owns this Messenger thread (handover protocol)"
+# A comment reply's photo: one, in a format the Graph photo upload takes, under Meta's 4 MB.
+COMMENT_PHOTO = FileRules("A Facebook comment reply",
+                          {"image/jpeg": 4 * MB, "image/png": 4 * MB, "image/gif": 4 * MB}, max_files=1)
 
 
 class PageCredentials(Credentials):
@@ -49,9 +54,10 @@ class FacebookProvider(MessagingPlatform):
         replies.check(payload, text, dm_prefix=self.dm_prefix, platform="Messenger", limit=2000)
 
     def check_attachments(self, channel, payload: dict, files) -> None:
-        replies.check_files(payload, files, dm_prefix=self.dm_prefix, rules=message_files.MESSENGER_FILES)
+        replies.check_files(payload, files, dm_prefix=self.dm_prefix, rules=message_files.MESSENGER_FILES,
+                            comment_files=COMMENT_PHOTO)
 
     def send(self, channel, request: OutboundRequest) -> ProviderReceipt:
         return replies.send(channel, request, dm_prefix=self.dm_prefix, comment_edge="comments",
                             account=channel.credential("page_id"), token=channel.credential("page_access_token"),
-                            platform="Facebook", kind=self.identity_kind)
+                            platform="Facebook", kind=self.identity_kind, comment_files=COMMENT_PHOTO)

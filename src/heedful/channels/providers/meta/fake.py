@@ -1,5 +1,6 @@
-"""A local stand-in for the Graph API: Messenger/Instagram Send API, comment replies and the
-WhatsApp Cloud API `messages` endpoint, answering in Meta's documented response shapes.
+"""A local stand-in for the Graph API: Messenger/Instagram Send API, comment replies (with an
+unpublished Page photo as `attachment_id` on Facebook) and the WhatsApp Cloud API `messages`
+endpoint, answering in Meta's documented response shapes.
 
     with FakeGraphAPI(token="page-token") as fake:
         channel.settings["api_base_url"] = fake.base_url
@@ -38,6 +39,9 @@ class FakeGraphAPI(FakeProviderServer):
         self._private_reply_recipients: dict[str, str] = {}  # comment id -> the commenter's PSID
         # Uploaded files by id: Messenger/Instagram attachment ids and WhatsApp media ids.
         self.uploads: dict[str, dict] = {}
+        # Page photos by id (`POST /{page-id}/photos`), and the comments posted, in order.
+        self.photos: dict[str, dict] = {}
+        self.comments: list[dict] = []
         # Instagram mentions the Graph API can read back, by comment id or media id.
         self.mentioned: dict[tuple[str, str], dict] = {}
         super().__init__(*args, **kwargs)
@@ -46,6 +50,7 @@ class FakeGraphAPI(FakeProviderServer):
         self.route("POST", _VERSION + r"/([^/]+)/messages", self._messages)
         self.route("POST", _VERSION + r"/([^/]+)/(comments|replies)", self._comment)
         self.route("POST", _VERSION + r"/([^/]+)/message_attachments", self._message_attachment)
+        self.route("POST", _VERSION + r"/([^/]+)/photos", self._page_photo)
         self.route("POST", _VERSION + r"/([^/]+)/media", self._whatsapp_media)
         self.route("POST", _VERSION + r"/([^/]+)/mentions", self._mention_reply)
         self.route("GET", _VERSION + r"/([^/]+)", self._read_mention)
@@ -163,12 +168,51 @@ class FakeGraphAPI(FakeProviderServer):
                                   "content_type": upload.content_type, "phone_number_id": match.group(1)}
         return Reply(200, {"id": media_id})
 
-    def _comment(self, recorded: Recorded, match: re.Match) -> Reply:
+    def _page_photo(self, recorded: Recorded, match: re.Match) -> Reply:
+        """Page photos: multipart `source` (or `url`); `published=false` keeps it off the Page,
+        to be named as a comment's `attachment_id`."""
         refused = self._refused(recorded)
         if refused:
             return refused
+        fields, files = recorded.multipart()
+        source = files.get("source")
+        if (source is None or not source.content) and not fields.get("url"):
+            return Reply(400, graph_error(324, "(#324) Requires upload file"))
+        if source is not None and not source.content_type.startswith("image/"):
+            return Reply(400, graph_error(324, "(#324) Missing or invalid image file"))
+        published = fields.get("published", "true").lower() != "false"
+        photo_id = str(1_220_000_000_000_000 + next(self._ids))
+        self.photos[photo_id] = {"page": match.group(1), "published": published,
+                                 "filename": source.filename if source else "",
+                                 "content_type": source.content_type if source else "",
+                                 "content": source.content if source else b"", "url": fields.get("url", "")}
+        if published:
+            return Reply(200, {"id": photo_id, "post_id": f"{match.group(1)}_{photo_id}"})
+        return Reply(200, {"id": photo_id})
+
+    def _comment(self, recorded: Recorded, match: re.Match) -> Reply:
+        """A reply on the comment edge: `message`, and on Facebook optionally `attachment_id`
+        (an unpublished photo of this fake) or `attachment_url`; Instagram's `replies` is text."""
+        refused = self._refused(recorded)
+        if refused:
+            return refused
+        body = recorded.json() or {}
+        edge = match.group(2)
+        attached = [k for k in ("attachment_id", "attachment_url", "attachment_share_url", "source") if k in body]
+        if edge == "replies" and attached:
+            return Reply(400, graph_error(100, f"(#100) Param {attached[0]} is not a valid parameter here"))
+        if not str(body.get("message") or "").strip() and not attached:
+            return Reply(400, graph_error(100, "(#100) A comment needs a message or an attachment"))
+        if len(attached) > 1:
+            return Reply(400, graph_error(100, "(#100) Only one of attachment_id, attachment_url may be set"))
+        if "attachment_id" in body:
+            photo = self.photos.get(str(body["attachment_id"]))
+            if photo is None or photo["published"]:
+                return Reply(400, graph_error(100, "(#100) attachment_id must name an unpublished photo"))
         parent = match.group(1).split("_")[0]
-        return Reply(200, {"id": f"{parent}_{700000 + next(self._ids)}"})
+        comment_id = f"{parent}_{700000 + next(self._ids)}"
+        self.comments.append({"id": comment_id, "parent": match.group(1), "edge": edge, **body})
+        return Reply(200, {"id": comment_id})
 
     # -- Instagram mentions ----------------------------------------------------------------
     _MENTION_QUERY = re.compile(r"^mentioned_(comment|media)\.(?:comment|media)_id\(([^)]+)\)(?:\{(.*)\})?$")

@@ -4,6 +4,11 @@ A reply in a public conversation answers the customer's comment in public. A pri
 a public conversation (move to private) is Meta's "private reply": a message sent to the
 comment's author, addressed by the comment id. Everything else is a direct message to the
 customer's page-scoped id (taken from the DM thread key once there is one).
+
+Files: a direct message carries them (see `message_files`); a Facebook comment reply carries
+one photo, uploaded unpublished (`POST /{page-id}/photos`, `published=false`, multipart
+`source`) and named by the comment's `attachment_id`, so no public link to the file is needed.
+An Instagram comment reply and a private reply to a comment are text only.
 """
 
 from __future__ import annotations
@@ -11,7 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from heedful.channels.base import Handle, OutboundRequest, PermanentSendError, ProviderReceipt
+from heedful.channels.base import (
+    AttachmentRefused,
+    FileRules,
+    Handle,
+    OutboundAttachment,
+    OutboundRequest,
+    PermanentSendError,
+    ProviderReceipt,
+)
 from heedful.channels.providers.meta import graph_client, message_files
 from heedful.channels.providers.meta.graph_webhook import as_str, from_iso
 from heedful.core.errors import ValidationError
@@ -47,24 +60,28 @@ def route(payload: dict, dm_prefix: str) -> Route:
 
 
 def send(channel, request: OutboundRequest, *, dm_prefix: str, comment_edge: str, account: str,
-         token: str, platform: str, kind: str = "") -> ProviderReceipt:
+         token: str, platform: str, kind: str = "", comment_files: FileRules | None = None) -> ProviderReceipt:
     """Send one reply: on the comment edge (`comments`/`replies`) or through the Send API.
 
     A private reply is addressed by the comment id; Meta answers with the commenter's id on
     Messenger (`recipient_id`, a PSID that differs from the commenter's id in the feed), which
-    the receipt names as the `recipient` (identity `kind`) so their answer finds this thread."""
+    the receipt names as the `recipient` (identity `kind`) so their answer finds this thread.
+    `comment_files`: the files a comment reply may carry (None: none), uploaded as photos."""
     route_ = route(request.payload, dm_prefix)
     if request.attachments and route_.kind == "dm":
         head = {"recipient": {route_.field: route_.target}, **send_fields(route_, request.payload)}
         return message_files.send_dm(channel, request, head, account=account, token=token, platform=platform)
-    if request.attachments:
+    if request.attachments and not (route_.kind == "comment" and comment_files is not None):
         raise PermanentSendError(f"only a direct message on {platform} carries files")
-    if not request.text:
+    if not request.text and not request.attachments:
         raise PermanentSendError(f"only text replies are supported on {platform}")
     key = request.idempotency_key
     if route_.kind == "comment":
         path = f"{graph_client.node(route_.target, 'comment id')}/{comment_edge}"
-        answer = graph_client.post(channel, path, {"message": request.text}, token=token, idempotency_key=key)
+        body = {"message": request.text} if request.text else {}
+        for item in request.attachments:  # at most one: check_files said so
+            body["attachment_id"] = _comment_photo(channel, request, item, account=account, token=token)
+        answer = graph_client.post(channel, path, body, token=token, idempotency_key=key)
         return ProviderReceipt(as_str(answer.get("id")), raw=answer)
     body = {"recipient": {route_.field: route_.target}, **send_fields(route_, request.payload),
             "message": {"text": request.text}}
@@ -74,6 +91,22 @@ def send(channel, request: OutboundRequest, *, dm_prefix: str, comment_edge: str
     if route_.kind == "private_reply" and recipient and kind:
         return ProviderReceipt(as_str(answer.get("message_id")), raw=answer, recipient=Handle(kind, recipient))
     return ProviderReceipt(as_str(answer.get("message_id")), raw=answer)
+
+
+def _comment_photo(channel, request: OutboundRequest, item: OutboundAttachment, *, account: str,
+                   token: str) -> str:
+    """The id of `item` uploaded as an unpublished Page photo, now or by an earlier try."""
+    step = f"meta-photo:{item.key}"
+    if request.done(step):
+        return request.done(step)
+    answer = graph_client.upload(
+        channel, f"{graph_client.node(account or 'me', 'page id')}/photos", {"published": "false"},
+        {"source": (item.filename, item.content or b"", item.content_type)},
+        token=token, idempotency_key=f"{request.idempotency_key}:{item.key}")
+    photo_id = as_str(answer.get("id"))
+    if not photo_id:
+        raise PermanentSendError("the Facebook photo upload answered without an id")
+    return request.record(step, photo_id)
 
 
 def _comment_target(meta: dict, reply_to: str) -> str:
@@ -95,14 +128,21 @@ def send_fields(route_: Route, payload: dict) -> dict:
     return {"messaging_type": "RESPONSE"}
 
 
-def check_files(payload: dict, files, *, dm_prefix: str, rules) -> None:
-    """Refuse, before queueing, files Meta would refuse on this route (see message_files)."""
+def check_files(payload: dict, files, *, dm_prefix: str, rules, comment_files: FileRules | None = None) -> None:
+    """Refuse, before queueing, files Meta would refuse on this route: `rules` for a direct
+    message (see message_files), `comment_files` for a comment reply (None: it takes none)."""
     if not files:
         return
     try:
         route_ = route(payload, dm_prefix)
     except PermanentSendError as exc:
         raise ValidationError(str(exc)) from None
+    if route_.kind == "comment" and comment_files is not None:
+        if len(files) > comment_files.max_files:
+            raise AttachmentRefused(f"{comment_files.platform} carries one photo; send more files in a "
+                                    "private message")
+        comment_files.check(files)
+        return
     message_files.check(route_.kind, files, rules)
 
 

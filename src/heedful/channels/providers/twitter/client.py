@@ -1,7 +1,8 @@
 """Outbound: public replies as v2 tweets, private answers as v2 direct messages.
 
-Every request is OAuth 1.0a signed with the brand's app and user tokens. Exactly one HTTP call
-per `send()`: the core decides about retries, so a message is never posted twice by us.
+Every request is OAuth 1.0a signed with the brand's app and user tokens. One call posts the
+tweet or DM (after the media uploads of its files, see `media`); the core decides about
+retries, so a message is never posted twice by us.
 """
 
 from __future__ import annotations
@@ -80,13 +81,17 @@ def send(channel, request: OutboundRequest) -> ProviderReceipt:
         raise ReauthRequired("the channel lacks consumer or access token credentials")
     path, body, receipt_field = build(request)
     base = str(channel.settings.get("api_base_url") or DEFAULT_API_BASE).rstrip("/")
-    if request.attachments and receipt_field != "dm_event_id":
-        raise PermanentSendError("a public reply on X cannot carry files")  # check_attachments said so
     if request.attachments:
-        body["attachments"] = [{"media_id": media.upload(http(), base, creds, request, item, raise_for)}
-                               for item in request.attachments]
+        private = receipt_field == "dm_event_id"
+        max_wait = float(channel.settings.get("media_processing_timeout", media.DEFAULT_PROCESSING_WAIT))
+        ids = [media.upload(http(), base, creds, request, item, raise_for, private=private, max_wait=max_wait)
+               for item in request.attachments]
+        if private:
+            body["attachments"] = [{"media_id": media_id} for media_id in ids]
+        else:
+            body["media"] = {"media_ids": ids}
         if not body.get("text"):
-            body.pop("text", None)  # a file alone is a whole DM
+            body.pop("text", None)  # files alone are a whole DM or tweet
     url = base + path
     headers = {"Authorization": authorization_header(creds, "POST", url),
                "Content-Type": "application/json", "X-Idempotency-Key": request.idempotency_key}

@@ -54,7 +54,8 @@ QUICK = Sizes(
     desk_agents=10, page_requests=8,
     live_agents=10, live_rate=40, live_seconds=3,
     scale_paced_seconds=3, budget_seconds=160,  # the mail phase adds about 25 s
-    mail_threads=50, mail_senders=8, list_rows=2_000,
+    # BENCH_MAIL_THREADS: a bigger quick mail phase while working on mail ingestion
+    mail_threads=int(os.environ.get("BENCH_MAIL_THREADS", 50)), mail_senders=8, list_rows=2_000,
 )
 
 FULL = Sizes(

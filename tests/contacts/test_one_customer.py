@@ -117,6 +117,30 @@ def test_same_name_and_similar_handle_is_suggested_until_an_agent_confirms(api):
     assert again.status_code == 400
 
 
+def test_a_common_name_is_suggested_with_the_closest_few_namesakes_only(api):
+    email = channel("email")
+    for n in range(6):
+        ingest(email, message("email", f"john.smith.{n}@example.org", "Hello", name="John Smith"))
+    ingest(email, message("email", "john.smith@example.org", "Hello", name="John Smith"))
+    newest = Identity.objects.get(handle="john.smith@example.org").contact_id
+    found = api.get(f"/api/v1/contacts/{newest}/suggestions").json()
+    assert found["count"] == 3  # not one per namesake
+    assert LinkSuggestion.objects.count() == 0 + 1 + 2 + 3 + 3 + 3 + 3  # each: the 3 closest before it
+
+
+def test_an_address_in_the_quoted_history_is_not_a_mention():
+    email = channel("email")
+    ingest(email, message("email", "support@brand.example", "Hi from support", name="Brand Support"))
+    reply = message("email", "ann@example.com", "Thanks, that fixed it\n\nOn Mon, Brand Support "
+                    "<support@brand.example> wrote:\n> Hi from support", name="Ann")
+    reply.display_text = "Thanks, that fixed it"
+    ingest(email, reply)
+    assert not LinkSuggestion.objects.exists()
+    mentioned = message("email", "ann@example.com", "Please write to support@brand.example instead", name="Ann")
+    ingest(email, mentioned)
+    assert LinkSuggestion.objects.get().reason == "email mentioned in private message"
+
+
 def test_email_in_a_public_tweet_is_only_suggested_and_a_dismissal_sticks(api):
     email, twitter = channel("email"), channel("twitter")
     ingest(email, message("email", "ann@example.com", "Hello"))

@@ -371,6 +371,22 @@ class BaseProvider:
         """Turn a stored raw body into normalized items. Raise PayloadError if unreadable."""
         raise NotImplementedError
 
+    def ordering_key(self, channel, msg: InboundMessage) -> str | None:
+        """The thread `msg` belongs to, known from the message alone (an email's root Message-ID).
+
+        The pipeline applies messages with the same key one batch at a time and lets batches
+        of other threads of the same channel run beside them; None (the default) orders the
+        message against the whole channel, for providers whose answers may come from someone
+        the parent never named (another customer answering the brand's public reply).
+        """
+        return None
+
+    def parent_event_keys(self, channel, msg: InboundMessage) -> list[str]:
+        """The event keys under which the messages `msg` answers are stored when they came in
+        through this channel: a reply whose parent is stored but not processed yet waits for it
+        instead of opening a conversation of its own."""
+        return []
+
     def fetch_new(self, channel, cursor: dict) -> tuple[list[tuple[str, bytes]], dict]:
         """For a provider that `polls`: new raw items [(event key, body)] after `cursor`, and
         the cursor to keep. Network work; called outside any transaction."""

@@ -58,12 +58,19 @@ def after_messages(channel, stored) -> None:
         if getattr(identity, "is_new", False):
             new[identity.pk] = identity
         trusted = _trusted_emails(channel, identity, msg.metadata or {})
-        text = msg.text or ""
-        mentioned = list(EMAIL.finditer(text)) if "@" in text else []
+        # Only what the sender wrote now: a quoted "On ..., Ann <ann@x> wrote:" is not a mention.
+        text = msg.display_text or msg.text or ""
+        mentioned = _mentioned(text, identity, trusted) if "@" in text else []
         if trusted or mentioned:
             _guarded(_link_emails, identity, trusted, text, mentioned, msg.public)
     if new:
         _guarded(suggest_similar, list(new.values()))
+
+
+def _mentioned(text: str, identity: Identity, trusted: list[str]) -> list[re.Match]:
+    """Addresses in the text other than the sender's own and the trusted ones (no query)."""
+    own = {identity.handle} if identity.kind == EMAIL_KIND else set()
+    return [m for m in EMAIL.finditer(text) if _clean(m.group(0)) not in own.union(trusted)]
 
 
 def _guarded(fn, *args) -> None:
@@ -200,15 +207,24 @@ def _stems(identities) -> set[str]:
     return stems
 
 
-def _similar(a: str, b: str) -> bool:
-    if a == b or (min(len(a), len(b)) >= 4 and (a in b or b in a)):
-        return True
-    return SequenceMatcher(None, a, b).ratio() >= 0.8
+def _similarity(a: str, b: str) -> float:
+    """How alike two handle stems are, 0 when not alike enough to suggest."""
+    if a == b:
+        return 1.0
+    if min(len(a), len(b)) >= 4 and (a in b or b in a):
+        return 0.95
+    ratio = SequenceMatcher(None, a, b).ratio()
+    return ratio if ratio >= 0.8 else 0.0
+
+
+MAX_SIMILAR = 3  # suggestions per new sender: a common name must not pair with every namesake
 
 
 def suggest_similar(identities: list[Identity]) -> int:
     """New senders with the same name as another contact and a similar handle: suggest, never
-    merge. One indexed lookup (upper-cased name) for the whole batch."""
+    merge. One indexed lookup (upper-cased name) for the whole batch, one read of the suggestions
+    already made between those contacts, one insert; at most MAX_SIMILAR per sender, the most
+    similar handles first."""
     merged = set(Contact.objects.filter(pk__in={i.contact_id for i in identities}, merged_into__isnull=False)
                  .values_list("pk", flat=True))
     wanted: dict[str, list[tuple[Identity, set[str]]]] = {}
@@ -226,17 +242,37 @@ def suggest_similar(identities: list[Identity]) -> int:
             .prefetch_related("identities")[:1000])  # no ORDER BY: it made PostgreSQL walk the pk
     for candidate in rows:
         candidates.setdefault(candidate.upper_name, []).append(candidate)
-    made = 0
+    pairs: list[tuple[Identity, Contact]] = []
     for name, senders in wanted.items():
         for identity, mine in senders:
+            scored = []
             for candidate in candidates.get(name, []):
                 if candidate.pk == identity.contact_id:
                     continue
-                theirs = _stems(candidate.identities.all())
-                if any(_similar(a, b) for a in mine for b in theirs):
-                    made += suggest(identity.contact, other=candidate, reason="similar name and handle",
-                                    evidence={"kind": identity.kind}) is not None
-    return made
+                score = max((_similarity(a, b) for a in mine for b in _stems(candidate.identities.all())),
+                            default=0.0)
+                if score:
+                    scored.append((score, candidate.pk, candidate))
+            pairs += [(identity, candidate) for _, _, candidate in sorted(scored, reverse=True)[:MAX_SIMILAR]]
+    return _suggest_pairs(pairs)
+
+
+def _suggest_pairs(pairs: list[tuple[Identity, Contact]]) -> int:
+    """Record "similar name and handle" for each (sender, other contact) pair not yet suggested."""
+    if not pairs:
+        return 0
+    ids = {i.contact_id for i, _ in pairs} | {c.pk for _, c in pairs}
+    seen = {frozenset(p) for p in LinkSuggestion.objects.filter(contact_id__in=ids, other_id__in=ids)
+            .values_list("contact_id", "other_id")}
+    new = []
+    for identity, other in pairs:
+        key = frozenset((identity.contact_id, other.pk))
+        if key not in seen:
+            seen.add(key)
+            new.append(LinkSuggestion(contact_id=identity.contact_id, other=other, reason="similar name and handle",
+                                      evidence={"kind": identity.kind}))
+    LinkSuggestion.objects.bulk_create(new)
+    return len(new)
 
 
 def confirm(actor, suggestion: LinkSuggestion) -> LinkSuggestion:

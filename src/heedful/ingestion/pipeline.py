@@ -14,6 +14,7 @@ news and engagement, then claiming and bookkeeping.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -87,7 +88,6 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
         events = _claim(event_ids)
         if not events:
             return {}
-        _lock_channels({e.channel_id for e in events})
         parsed: dict[int, ParsedEvent] = {}
         for event in events:
             event.attempts += 1
@@ -95,6 +95,9 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
                 parsed[event.pk] = normalize(event)
             except Exception as exc:
                 _failed(event, exc)
+        # Parsing is pure (a third of a mail's cost): done before the locks, so another
+        # worker's batch of the same channel parses while this one threads and writes.
+        _lock_threads(events, parsed)
         good = [e for e in events if e.pk in parsed]
         if good:
             _apply_isolated(good, parsed)
@@ -226,6 +229,22 @@ class Threads:
         self.by_reply = {pid: locked[cid] for pid, cid in by_reply.items() if cid in locked}
         self.by_key = {key: locked[cid] for key, cid in by_key.items() if cid in locked}
         self.by_id = locked
+        self.provider = registry.get(channel.provider)
+        self.in_flight = self._parents_in_flight([m for _, m, _ in identified
+                                                  if m.reply_to_ids and not set(m.reply_to_ids) & set(by_reply)])
+
+    def _parents_in_flight(self, orphans: list[InboundMessage]) -> set[str]:
+        """Event keys of the orphans' parents that are stored and not processed yet: the
+        parent came in before its reply but another batch (or a later place in this one)
+        still holds it."""
+        keys = {k for m in orphans for k in self.provider.parent_event_keys(self.channel, m)}
+        if not keys:
+            return set()
+        return set(InboundEvent.objects.filter(channel=self.channel, status=EventStatus.PENDING,
+                                               event_key__in=keys).values_list("event_key", flat=True))
+
+    def _parent_in_flight(self, msg: InboundMessage) -> str:
+        return next((k for k in self.provider.parent_event_keys(self.channel, msg) if k in self.in_flight), "")
 
     def find(self, identity, msg: InboundMessage) -> Conversation | None:
         for pid in msg.reply_to_ids:
@@ -250,6 +269,8 @@ class Threads:
                 # The customer message it answers may still be on its way (another web process
                 # stored it later, another worker holds it): wait for it rather than drop it.
                 outcome.held.append(msg.provider_message_id or msg.thread_key)
+            elif outcome.may_hold and self.in_flight and (parent := self._parent_in_flight(msg)):
+                outcome.held.append(parent)  # its parent is stored, not yet threaded: wait for it
             elif msg.automated:
                 outcome.ignored.append("automated message outside any conversation")
             elif msg.direction == "out":
@@ -344,17 +365,45 @@ def _claim(event_ids: list[int]) -> list[InboundEvent]:
     return list(qs.order_by("pk"))
 
 
-def _lock_channels(channel_ids) -> None:
-    """Serialise processing per channel so replies never overtake the message they answer.
+def _lock_threads(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> None:
+    """Serialise processing per thread, or per channel, so replies never overtake their parent.
 
-    A lock per customer is not enough: another customer may answer the brand's reply to this
-    one, and that answer must wait for the reply's batch to commit. Finer locks need each event's
-    parent known before it is claimed (a column written at receipt), not after parsing.
+    A channel whose provider names each message's thread (`ordering_key`) takes its channel lock
+    shared plus one lock per thread: batches of other threads of that channel run in parallel.
+    Otherwise the channel lock is taken whole: a lock per customer is not enough there, since
+    another customer may answer the brand's reply to this one. Locks are taken in one global
+    order (channel, then key), which cannot deadlock.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for channel_id in sorted(channel_ids):
+    if connection.vendor != "postgresql":
+        return  # SQLite serialises writers anyway
+    by_channel: dict[int, list[InboundEvent]] = {}
+    for event in events:
+        if event.pk in parsed:
+            by_channel.setdefault(event.channel_id, []).append(event)
+    with connection.cursor() as cursor:
+        for channel_id in sorted(by_channel):
+            keys = _thread_keys(by_channel[channel_id], parsed)
+            if keys is None:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, channel_id])
+                continue
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [7001, channel_id])
+            for key in sorted(keys):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _thread_keys(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> set[int] | None:
+    """64-bit lock keys of the threads these events' messages belong to; None: lock the channel."""
+    channel = events[0].channel
+    provider = registry.get(channel.provider)
+    keys = set()
+    for event in events:
+        for msg in parsed[event.pk].messages:
+            key = provider.ordering_key(channel, msg)
+            if not key:
+                return None
+            digest = hashlib.blake2b(f"{channel.pk}:{key}".encode(), digest_size=8).digest()
+            keys.add(int.from_bytes(digest, "big", signed=True))
+    return keys
 
 
 def _apply_isolated(events, parsed) -> None:

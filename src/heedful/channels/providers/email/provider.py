@@ -83,6 +83,14 @@ class EmailProvider(BaseProvider):
     def parse(self, channel, raw: bytes, content_type: str = "") -> ParsedEvent:
         return inbound.parse_mail(raw, own_address=str((channel.credentials or {}).get("address") or ""))
 
+    def ordering_key(self, channel, msg) -> str | None:
+        # reply_to_ids end with the oldest References id: the thread's root, the same for
+        # every mail of the thread that keeps its References (RFC 5322 keeps the first one).
+        return (msg.reply_to_ids[-1] if msg.reply_to_ids else msg.provider_message_id) or None
+
+    def parent_event_keys(self, channel, msg) -> list[str]:
+        return list(msg.reply_to_ids)  # a mail is stored under its Message-ID (inbound.event_key)
+
     def fetch_new(self, channel, cursor: dict) -> tuple[list[tuple[str, bytes]], dict]:
         """New mail in the channel's IMAP folder after `cursor`; see imap.fetch_new."""
         return imap.fetch_new(channel, cursor, token=access_token(channel))

@@ -1,0 +1,123 @@
+"""Order per thread, not per channel: one busy mailbox's batches run side by side on PostgreSQL.
+
+Two workers' batches of the same email channel: a batch of another thread goes on while the
+first holds its thread; a reply to the held thread waits for it; and a reply whose parent is
+stored but not processed yet (another worker has it) is held and joins the parent's
+conversation, instead of opening one of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from email.utils import format_datetime
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection, connections
+
+from heedful.contacts import linking
+from heedful.conversations.models import Conversation, Message
+from heedful.core import jobs
+from heedful.ingestion.models import EventStatus, InboundEvent
+from heedful.ingestion.pipeline import process_events
+from heedful.ingestion.store import store_event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def mail(message_id: str, sender: str, text: str, *parents: str) -> bytes:
+    lines = [f"From: {sender}", "To: support@brand.example", f"Subject: {'Re: ' if parents else ''}Parcel",
+             f"Date: {format_datetime(datetime(2026, 3, 2, 9, len(parents), tzinfo=UTC))}",
+             f"Message-ID: {message_id}"]
+    if parents:
+        lines += [f"In-Reply-To: {parents[-1]}", f"References: {' '.join(parents)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n" + text + "\r\n").encode()
+
+
+@pytest.fixture
+def channel(make_channel, settings, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks: PostgreSQL")
+    settings.HEEDFUL_JOBS = "celery"  # as in production: jobs run apart, so a reply may be held
+    queued = []
+    monkeypatch.setattr(jobs, "_dispatch", lambda name, args, delay=0.0: queued.append((name, args, delay)))
+    return make_channel("email", {"address": "support@brand.example", "inbound_token": "t"})
+
+
+def stored(channel, raw: bytes) -> int:
+    from heedful.channels.providers.email.inbound import event_key
+
+    return store_event(channel, "email", event_key(raw), raw, "message/rfc822")[0].pk
+
+
+def in_thread(fn):
+    result: dict = {}
+
+    def run():
+        try:
+            result["value"] = fn()
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    return worker, result
+
+
+def test_other_threads_of_a_channel_run_beside_a_busy_one_and_replies_wait(channel, monkeypatch):
+    first = stored(channel, mail("<t1@customer.test>", "Ann <ann@customer.test>", "Where is my parcel?"))
+    other = stored(channel, mail("<u1@customer.test>", "Bob <bob@customer.test>", "My invoice is wrong"))
+    reply = stored(channel, mail("<t2@customer.test>", "Ann <ann@customer.test>", "Any news?",
+                                 "<t1@customer.test>"))
+    inside, release = threading.Event(), threading.Event()
+    original = linking.after_messages
+
+    def slow_linking(channel_, stored_):
+        if any(m.provider_message_id == "<t1@customer.test>" for _, m in stored_):
+            inside.set()  # the first batch holds its thread's lock, inside its transaction
+            assert release.wait(20)
+        return original(channel_, stored_)
+
+    monkeypatch.setattr(linking, "after_messages", slow_linking)
+    busy, _ = in_thread(lambda: process_events([first]))
+    assert inside.wait(20)
+
+    beside, done = in_thread(lambda: process_events([other]))
+    beside.join(10)
+    assert not beside.is_alive() and done["value"] == {EventStatus.DONE: 1}  # did not wait for Ann's
+
+    waiting, answer = in_thread(lambda: process_events([reply]))
+    waiting.join(1.5)
+    assert waiting.is_alive()  # the same thread: it waits for the first batch to commit
+    release.set()
+    busy.join(20)
+    waiting.join(20)
+    assert answer["value"] == {EventStatus.DONE: 1}
+    ann = Message.objects.get(provider_message_id="<t1@customer.test>").conversation_id
+    assert Message.objects.get(provider_message_id="<t2@customer.test>").conversation_id == ann
+    assert Conversation.objects.count() == 2
+
+
+def test_a_reply_processed_before_its_stored_parent_is_held_then_joins_it(channel):
+    parent = stored(channel, mail("<p1@customer.test>", "Ann <ann@customer.test>", "Where is my parcel?"))
+    child = stored(channel, mail("<p2@customer.test>", "Ann <ann@customer.test>", "Hello? Anyone?",
+                                 "<p1@customer.test>"))
+    # Another worker took the reply's batch first (or the parent's batch is still parsing).
+    assert process_events([child]) == {EventStatus.PENDING: 1}
+    held = InboundEvent.objects.get(pk=child)
+    assert held.result["held"] == ["<p1@customer.test>"] and held.attempts == 0
+    assert not Message.objects.exists()
+
+    assert process_events([parent]) == {EventStatus.DONE: 1}
+    assert process_events([child]) == {EventStatus.DONE: 1}
+    conversation = Conversation.objects.get()
+    assert list(conversation.messages.order_by("id").values_list("provider_message_id", flat=True)) == [
+        "<p1@customer.test>", "<p2@customer.test>"]
+
+
+def test_a_reply_to_a_mail_never_stored_here_opens_its_conversation_at_once(channel):
+    """Only a parent that is stored and pending is waited for: an unknown one is not."""
+    child = stored(channel, mail("<q2@customer.test>", "Ann <ann@customer.test>", "Following up",
+                                 "<sent-from-a-personal-mailbox@brand.example>"))
+    assert process_events([child]) == {EventStatus.DONE: 1}
+    assert Conversation.objects.count() == 1

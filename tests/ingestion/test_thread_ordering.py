@@ -9,8 +9,8 @@ conversation, instead of opening one of its own.
 from __future__ import annotations
 
 import threading
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 
 import pytest
 from django.db import connection, connections

@@ -21,6 +21,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.db import close_old_connections
 from django.http import HttpResponse, JsonResponse
 
+from heedful.channels import registry
 from heedful.ingestion.views import webhook
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ EXTRA_HEADERS = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DEN
 
 def mount(django_app):
     """`django_app` with the webhook receivers answered before it."""
+    registry.load()  # import every provider now, not inside the first webhooks' requests
 
     def application(environ, start_response):
         match = HOOK_PATH.match(environ.get("PATH_INFO") or "")

@@ -1,6 +1,7 @@
 """Full-text search over message text, bounded to the most recent matches.
 
-PostgreSQL: a GIN index on to_tsvector('simple', text) (migration 'message_text_search'); the
+PostgreSQL: a GIN index on the stored `search_vector`, to_tsvector('simple', text) (migration
+0010, which says why it is stored); the
 'simple' configuration matches words in every language the desk receives without stemming
 surprises. The query asks for the newest `MAX_MATCHES` matching messages, which lets the planner
 use the GIN index for rare words and walk messages newest-first for common ones (both stop
@@ -22,7 +23,7 @@ MAX_MATCHES = 500
 def _newest_matches_sql() -> str:
     table = Message._meta.db_table
     if connection.vendor == "postgresql":
-        match = "to_tsvector('simple', text) @@ plainto_tsquery('simple', %s)"
+        match = "search_vector @@ plainto_tsquery('simple', %s)"
     else:
         match = "text LIKE '%%' || %s || '%%' ESCAPE '\\'"
     return f"SELECT conversation_id FROM (SELECT conversation_id FROM {table} WHERE {match} " \

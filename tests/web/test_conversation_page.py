@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from heedful.contacts.actions import resolve_identity
 from heedful.conversations import actions
 from heedful.conversations.models import Attachment, Conversation, Direction, Message
+from heedful.web import timeline
 from tests.web.conftest import login, post_api_message, post_social_message
 
 
@@ -103,17 +104,18 @@ def test_long_thread_shows_newest_page_and_loads_older_by_keyset(page, conversat
     with CaptureQueriesContext(connection) as queries:
         html = page.get(f"/conversations/{conversation_a.pk}/").content.decode()
     assert len(queries) < 40
-    shown = re.findall(r"line (\d{4})", html)
-    assert shown == [f"{i:04d}" for i in range(150, 250)]
-    older = re.search(r'hx-get="(/conversations/\d+/older/\?before=[^"]+)"', html).group(1)
-    html2 = page.get(older).content.decode()
-    assert re.findall(r"line (\d{4})", html2) == [f"{i:04d}" for i in range(50, 150)]
-    older2 = re.search(r'hx-get="(/conversations/\d+/older/\?before=[^"]+)"', html2).group(1)
-    html3 = page.get(older2).content.decode()
-    assert re.findall(r"line (\d{4})", html3) == [f"{i:04d}" for i in range(0, 50)]
-    assert "My parcel never arrived" in html3 and "older/?before" not in html3
+    size = timeline.PAGE_SIZE
+    assert re.findall(r"line (\d{4})", html) == [f"{i:04d}" for i in range(250 - size, 250)]
+    pages, first_older = [html], None
+    while (older := re.search(r'hx-get="(/conversations/\d+/older/\?before=[^"]+)"', pages[-1])) is not None:
+        first_older = first_older or older.group(1)
+        pages.append(page.get(older.group(1)).content.decode())
+    shown = [re.findall(r"line (\d{4})", p) for p in pages]
+    assert all(len(lines) <= size for lines in shown) and len(pages) == -(-251 // size)
+    assert [line for lines in reversed(shown) for line in lines] == [f"{i:04d}" for i in range(250)]
+    assert "My parcel never arrived" in pages[-1]
     # without JavaScript the same cursor works on the page itself
-    assert "line 0100" in page.get(older.replace("/older/", "/")).content.decode()
+    assert f"line {250 - size - 1:04d}" in page.get(first_older.replace("/older/", "/")).content.decode()
 
 
 XSS = '<img src=x onerror=alert(1)> <script>alert(2)</script> javascript:alert(3) "quoted"'

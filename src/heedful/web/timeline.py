@@ -12,7 +12,7 @@ from datetime import datetime
 from heedful.conversations.models import Conversation, Message, Note
 from heedful.web import keyset
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50
 MAX_NOTES = 500
 
 

@@ -7,6 +7,7 @@ import re
 
 import nh3
 from django import template
+from django.template.defaultfilters import urlize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -51,6 +52,20 @@ def email_srcdoc(html: str) -> str:
             f'<base target="_blank"><style>body{{font:14px/1.5 system-ui,sans-serif;color:#1f2933;'
             f'margin:8px;overflow-wrap:anywhere}}img{{max-width:100%}}</style></head>'
             f"<body>{clean}</body></html>")
+
+
+# What Django's urlize turns into a link: a scheme, "www.", an address, or a bare domain under
+# one of the few top-level domains it knows. Text with none of them only needs escaping.
+_LINKABLE = re.compile(r"://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)\b", re.I)
+
+
+@register.filter(is_safe=True, needs_autoescape=True)
+def linkify(text: str, autoescape=True):
+    """Django's urlize, without its per-word work on the many messages that hold no link."""
+    text = text or ""
+    if not _LINKABLE.search(text):
+        return conditional_escape(text) if autoescape else mark_safe(text)
+    return urlize(text, autoescape=autoescape)
 
 
 @register.filter(needs_autoescape=True)

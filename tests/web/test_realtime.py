@@ -170,3 +170,45 @@ def test_stream_sends_heartbeats_and_ends(agent_a, fresh_broker, db):
     assert chunks[0].startswith("retry:") and ": ping\n\n" in chunks
     assert 0.25 < time.monotonic() - started < 2
     assert fresh_broker.subscriber_count() == 0  # the subscription is closed when the stream ends
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_a_stream_filters_inbox_notices_without_asking_the_database(
+        client, agent_a, channel_a, channel_b):
+    """The hub adds each notice's reading facts once per batch on its own connection; the
+    agents' streams decide from their scope in memory and open no database connection."""
+    import redis
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.web.test_realtime_hub import URL
+
+    try:
+        redis.Redis.from_url(URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {URL}")
+    post_api_message(client, channel_a, "for team A", sender="x-1")
+    post_api_message(client, channel_b, "for team B", sender="x-2")
+    mine, theirs = Conversation.objects.get(channel=channel_a), Conversation.objects.get(channel=channel_b)
+    hub = broker.RedisBroker(URL, prefix=f"heedful-facts-{uuid.uuid4().hex[:8]}:")
+    broker.set_broker(hub)
+    try:
+        stream = events(agent_a, ["inbox"], heartbeat=0.1, lifetime=3)
+        assert next(stream).startswith("retry:")
+        assert next(stream) == ": ping\n\n"  # the reader's scope is read before the first wait
+        with CaptureQueriesContext(connection) as asked:
+            for conversation in (theirs, mine, theirs):
+                hub.publish("inbox", {"type": "conversation.changed", "conversation": conversation.pk})
+            shown = []
+            while len(shown) < 1:
+                chunk = next(stream)
+                if chunk.startswith("data: "):
+                    shown.append(json.loads(chunk[len("data: "):]))
+        assert [n["conversation"] for n in shown] == [mine.pk]
+        assert "_facts" not in shown[0] and shown[0]["topic"] == "inbox"
+        assert len(asked) == 0  # the scope was read at the start; no query per batch
+        stream.close()
+    finally:
+        reader = hub.hub()
+        broker.set_broker(broker.MemoryBroker())
+        reader.thread.join(2)  # it closes its database connection as it ends

@@ -3,7 +3,8 @@
 An object the user may not read is reported as missing (NotFound), so no path reveals that it
 exists. One gate per object type:
 
-- conversations: `conversations_for`, `access_conversation`
+- conversations: `conversations_for`, `access_conversation`; for a live stream the same rule
+  in memory, `reader_scope` with `reading_facts`
 - messages (and their attachments): `messages_for` (the conversation gate underneath)
 - contacts: `contacts_for` (`live_contacts_for` for lists), `access_contact`; link suggestions:
   `access_suggestion`
@@ -22,6 +23,8 @@ Roles:
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -77,6 +80,44 @@ def conversations_for(user) -> QuerySet[Conversation]:
     # columns of the conversation row; an OR across a join would scan a large desk.
     channels = Channel.objects.filter(team_id__in=teams).values("pk")
     return qs.filter(Q(team_id__in=teams) | Q(team__isnull=True, channel_id__in=channels) | Q(assignee=user))
+
+
+@dataclass(frozen=True)
+class ReaderScope:
+    """`conversations_for(user)` held in memory, for a live stream that filters many notices:
+    the same rule, decided from a conversation's reading facts (`reading_facts`) without a query."""
+
+    everything: bool
+    nothing: bool
+    user_id: int | None
+    teams: frozenset[int]
+    team_channels: frozenset[int]
+
+    def reads(self, facts: tuple[int | None, int, int | None] | None) -> bool:
+        """facts: (team id, channel id, assignee id) of one conversation, None if it is gone."""
+        if self.everything:
+            return True
+        if self.nothing or facts is None:
+            return False
+        team, channel, assignee = facts
+        return team in self.teams or (team is None and channel in self.team_channels) \
+            or (assignee is not None and assignee == self.user_id)
+
+
+def reader_scope(user) -> ReaderScope:
+    role = role_of(user)
+    if role == Role.ADMIN or role not in TEXT_READERS:
+        return ReaderScope(role == Role.ADMIN, role != Role.ADMIN, None, frozenset(), frozenset())
+    teams = frozenset(team_ids(user))
+    channels = frozenset(Channel.objects.filter(team_id__in=teams).values_list("pk", flat=True))
+    return ReaderScope(False, False, user.pk, teams, channels)
+
+
+def reading_facts(conversation_ids) -> dict[int, tuple[int | None, int, int | None]]:
+    """What `ReaderScope.reads` needs of each conversation, in one query."""
+    return {pk: (team, channel, assignee) for pk, team, channel, assignee in
+            Conversation.objects.filter(pk__in=set(conversation_ids))
+            .values_list("pk", "team_id", "channel_id", "assignee_id")}
 
 
 def messages_for(user) -> QuerySet[Message]:

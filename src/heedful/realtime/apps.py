@@ -6,6 +6,7 @@ class RealtimeConfig(AppConfig):
     label = "realtime"
 
     def ready(self):
-        from heedful.realtime import notices
+        from heedful.realtime import broker, notices, stream
 
         notices.register()
+        broker.set_annotator(stream.annotate)

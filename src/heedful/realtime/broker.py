@@ -205,6 +205,14 @@ class RedisHub:
             return len({s for holders in self.by_topic.values() for s in holders})
 
     def _run(self) -> None:
+        try:
+            self._read()
+        finally:
+            from django.db import connections
+
+            connections.close_all()  # this thread's own, if the annotator opened one
+
+    def _read(self) -> None:
         while not self.stopped:
             pubsub = self.client.pubsub()
             try:
@@ -237,11 +245,28 @@ class RedisHub:
                 time.sleep(self.poll_seconds)  # nothing to listen to yet
                 continue
             message = pubsub.get_message(timeout=self.poll_seconds)
+            drained = []
             while message is not None:
-                self._dispatch(message)
+                drained.append(message)
                 message = pubsub.get_message(timeout=0)
+            notices = [self._decoded(m) for m in drained]
+            if _annotator is not None and any(notices):
+                _annotate([n for n in notices if n is not None])
+            for message, notice in zip(drained, notices, strict=True):
+                self._dispatch(message, notice)
 
-    def _dispatch(self, message: dict) -> None:
+    def _decoded(self, message: dict) -> Item | None:
+        if message.get("type") != "message":
+            return None
+        channel = message.get("channel")
+        channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+        try:
+            return channel[len(self.prefix):], json.loads(message["data"])
+        except (ValueError, TypeError):
+            log.warning("ignored an undecodable realtime notice")
+            return None
+
+    def _dispatch(self, message: dict, item: Item | None) -> None:
         kind = message.get("type")
         channel = message.get("channel")
         channel = channel.decode() if isinstance(channel, bytes) else str(channel)
@@ -251,18 +276,29 @@ class RedisHub:
             elif kind == "unsubscribe":
                 self.confirmed.discard(channel)
             elif kind == "message":
-                topic = channel[len(self.prefix):]
-                holders = self.by_topic.get(topic)
-                if holders:
-                    try:
-                        notice = json.loads(message["data"])
-                    except (ValueError, TypeError):
-                        log.warning("ignored an undecodable realtime notice")
-                        return
-                    for sub in holders:
-                        sub.put((topic, notice))
+                holders = self.by_topic.get(item[0]) if item is not None else None
+                for sub in holders or ():
+                    sub.put(item)
                 return
             self.cond.notify_all()  # (un)subscribe confirmations: wake who waits for one
+
+
+_annotator = None
+
+
+def set_annotator(fn) -> None:
+    """`fn(items)` adds in-process facts to a batch of notices before they fan out (the
+    realtime app adds what stream filters need, so that each stream needs no query); it runs
+    on the hub's reader thread, once per batch and process, never per stream."""
+    global _annotator
+    _annotator = fn
+
+
+def _annotate(items: list[Item]) -> None:
+    try:
+        _annotator(items)
+    except Exception:  # the streams fall back to asking the database themselves
+        log.warning("annotating realtime notices failed", exc_info=True)
 
 
 _broker = None

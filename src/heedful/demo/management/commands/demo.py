@@ -35,6 +35,10 @@ class Command(BaseCommand):
             users = seed.ensure_users()
             created = seed.seed_email(seed.ensure_email_channel(options["smtp_port"]), users["agent"])
             twitter = seed.ensure_twitter_channel(x_api.base_url)
+            # The fake checks each request's OAuth signature against the channel's own keys.
+            x_api.consumer_key, x_api.consumer_secret = twitter.credential("consumer_key"), twitter.credential("consumer_secret")
+            x_api.access_token = twitter.credential("access_token")
+            x_api.access_token_secret = twitter.credential("access_token_secret")
             knowledge.seed_articles(users["agent"])
             community.seed_community(users["agent"])
             insight.seed_insight(seed.ensure_email_channel(options["smtp_port"]), twitter, users["agent"])

@@ -37,6 +37,8 @@ class Runner:
             self._timed("desk", self.desk)
         if "copy" in wanted:
             self._timed("copy", self.copy)
+        if "ceiling" in wanted:
+            self._timed("ceiling", self.ceiling)
         if "peer" in wanted:
             self._timed("peer", self.peer)
         if "soak" in wanted:
@@ -126,6 +128,11 @@ class Runner:
         from bench import copy_ceiling
 
         self.results["copy"] = copy_ceiling.run(self.settings, self.sizes, self.results)
+
+    def ceiling(self) -> None:
+        from bench import accept_ceiling
+
+        self.results["ceiling"] = accept_ceiling.run(self.settings, self.sizes, self.results)
 
     def peer(self) -> None:
         from bench import peer

@@ -62,6 +62,8 @@ _TABLE = [
     ("desk.reports_p95_ms", "desk: reports, worst p95 ms"),
     ("copy.copy_rows_per_s", "COPY ceiling rows/s"),
     ("copy.ratio_copy_to_heedful", "COPY / Heedful processed (x)"),
+    ("ceiling.accepted_per_s", "accept ceiling: minimal Django view webhooks/s"),
+    ("ceiling.ratio_heedful_to_ceiling", "Heedful accepted / accept ceiling (x)"),
     ("peer.peer_messages_per_s", "peer: messages created/s"),
     ("peer.ratio_heedful_to_peer_ingest", "Heedful / peer ingest (x)"),
     ("peer.ratio_peer_to_heedful_list_p95", "peer list p95 / Heedful inbox p95 (x)"),

@@ -1,4 +1,4 @@
-"""Run the benchmark: `python -m bench.run [--quick] [--only ingest,live,mail,desk,copy,peer]`.
+"""Run the benchmark: `python -m bench.run [--quick] [--only ingest,live,mail,desk,copy,ceiling,peer]`.
 
 Starts its own PostgreSQL database, Redis, gunicorn, Celery worker and beat; prints one JSON
 document of results on stdout and a short table on stderr; keeps both under bench/out/.
@@ -21,7 +21,7 @@ from bench import report
 from bench.config import FULL, OUT, QUICK, Settings
 from bench.procs import log
 
-DEFAULT_PHASES = ("ingest", "live", "mail", "desk", "copy", "peer")
+DEFAULT_PHASES = ("ingest", "live", "mail", "desk", "copy", "ceiling", "peer")
 PHASES = DEFAULT_PHASES + ("soak",)  # soak runs only when asked for (--only soak): 10 minutes on its own
 
 

@@ -121,3 +121,33 @@ def test_a_reply_to_a_mail_never_stored_here_opens_its_conversation_at_once(chan
                                  "<sent-from-a-personal-mailbox@brand.example>"))
     assert process_events([child]) == {EventStatus.DONE: 1}
     assert Conversation.objects.count() == 1
+
+
+def test_a_brand_reply_past_its_hold_window_waits_while_older_events_are_pending(make_channel, settings,
+                                                                                monkeypatch):
+    """Under a backlog a brand echo can be reached long after the short hold window; it keeps
+    waiting while an event of its channel stored before it is still unprocessed (its parent
+    may be that one), and is ignored as an orphan only once nothing older waits."""
+    import json
+
+    from tests.providers.twitter.conftest import BRAND, fixture_bytes
+
+    if connection.vendor != "postgresql":
+        pytest.skip("production mode: PostgreSQL")
+    settings.HEEDFUL_JOBS = "celery"
+    settings.HEEDFUL_INGEST_HOLD_SECONDS = 0  # the short window is already over
+    monkeypatch.setattr(jobs, "_dispatch", lambda name, args, delay=0.0: None)
+    twitter = make_channel("twitter", dict(BRAND), {"api_base_url": "http://127.0.0.1:9"})
+    mention = store_event(twitter, "twitter", "mention", fixture_bytes("mention_tweet.json"))[0].pk
+    echo = store_event(twitter, "twitter", "echo", fixture_bytes("brand_reply_tweet.json"))[0].pk
+
+    assert process_events([echo]) == {EventStatus.PENDING: 1}  # the mention is still in the backlog
+    assert process_events([mention]) == {EventStatus.DONE: 1}
+    assert process_events([echo]) == {EventStatus.DONE: 1}
+    mention_msg = Message.objects.get(direction="in")
+    assert Message.objects.get(direction="out").conversation_id == mention_msg.conversation_id
+
+    orphan = json.loads(fixture_bytes("brand_reply_tweet.json"))
+    orphan["tweet_create_events"][0].update(id_str="1900000000000000099", in_reply_to_status_id_str="1900000000000000098")
+    lost = store_event(twitter, "twitter", "orphan", json.dumps(orphan).encode())[0].pk
+    assert process_events([lost]) == {EventStatus.IGNORED: 1}  # nothing older waits: a true orphan

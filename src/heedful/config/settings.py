@@ -243,6 +243,9 @@ HEEDFUL_INGEST_STALE_SECONDS = float(os.environ.get("HEEDFUL_INGEST_STALE_SECOND
 # process, held by another worker) waits for it this long, tried again every RETRY seconds,
 # instead of being ignored as "outside any conversation".
 HEEDFUL_INGEST_HOLD_SECONDS = float(os.environ.get("HEEDFUL_INGEST_HOLD_SECONDS", 5))
+# Past that window it keeps waiting while its parent may still be in a backlog (an older event
+# of its channel, or the parent's own event, is stored and not processed yet), up to this long.
+HEEDFUL_INGEST_HOLD_MAX_SECONDS = float(os.environ.get("HEEDFUL_INGEST_HOLD_MAX_SECONDS", 300))
 HEEDFUL_INGEST_HOLD_RETRY_SECONDS = float(os.environ.get("HEEDFUL_INGEST_HOLD_RETRY_SECONDS", 0.5))
 HEEDFUL_OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("HEEDFUL_OUTBOUND_MAX_ATTEMPTS", 6))
 # A delivery whose worker died mid-send is tried again (same idempotency key) once this lease ends.

@@ -27,7 +27,11 @@ class InboundEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "event_key"], name="inbound_event_once")]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="inbound_due")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="inbound_due"),
+                   # The oldest waiting event of a channel (pipeline: may a reply's parent be in
+                   # a backlog?): small, since only pending rows are in it.
+                   models.Index(fields=["channel", "id"], name="inbound_pending_per_channel",
+                                condition=models.Q(status="pending"))]
 
     def __str__(self):
         return f"InboundEvent #{self.pk} {self.provider} {self.status}"

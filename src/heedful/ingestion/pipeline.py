@@ -58,6 +58,7 @@ class Outcome:
     lookups: int = 0  # detail reads queued for after the commit (ingestion.lookups)
     ignored: list[str] = field(default_factory=list)
     may_hold: bool = False  # a brand message whose parent is missing may wait for it
+    may_wait: bool = False  # ... and keep waiting while its parent may be in a backlog
     held: list[str] = field(default_factory=list)  # what the event waits for, if it waits
     route_us: float = 0.0  # this event's share of the route step (step_cost.StepClock)
     route_cpu_us: float = 0.0
@@ -110,7 +111,8 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
 
 def apply(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> dict[int, Outcome]:
     """Run the steps after normalize for already-parsed events. Call inside a transaction."""
-    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored), may_hold=may_hold(e)) for e in events}
+    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored), may_hold=may_hold(e),
+                              may_wait=may_hold(e, settings.HEEDFUL_INGEST_HOLD_MAX_SECONDS)) for e in events}
     by_channel: dict[int, list[InboundEvent]] = {}
     for event in events:
         by_channel.setdefault(event.channel_id, []).append(event)
@@ -143,7 +145,7 @@ def _channel_messages(channel, items: list[tuple[int, InboundMessage]], outcomes
         router = triage.Router(channel, identified, threads.by_id)  # routing's reads, once per batch
     stored = []
     for event_id, msg, identity in identified:
-        conversation = threads.thread(identity, msg, outcomes[event_id])
+        conversation = threads.thread(identity, msg, outcomes[event_id], event_id)
         if conversation is None:
             continue
         enriched = enrich(msg)
@@ -230,6 +232,8 @@ class Threads:
         self.by_key = {key: locked[cid] for key, cid in by_key.items() if cid in locked}
         self.by_id = locked
         self.provider = registry.get(channel.provider)
+        self.event_ids = sorted({event_id for event_id, _, _ in identified})
+        self._oldest_pending: int | None = None  # read once, when a brand reply has no parent
         self.in_flight = self._parents_in_flight([m for _, m, _ in identified
                                                   if m.reply_to_ids and not set(m.reply_to_ids) & set(by_reply)])
 
@@ -242,6 +246,15 @@ class Threads:
             return set()
         return set(InboundEvent.objects.filter(channel=self.channel, status=EventStatus.PENDING,
                                                event_key__in=keys).values_list("event_key", flat=True))
+
+    def _older_pending(self, event_id: int) -> bool:
+        """Whether an event of this channel stored before `event_id` (outside this batch, which
+        is applied in order) still waits: the parent of a brand reply may be among them."""
+        if self._oldest_pending is None:
+            self._oldest_pending = (InboundEvent.objects.filter(channel=self.channel, status=EventStatus.PENDING)
+                                    .exclude(pk__in=self.event_ids).order_by("pk")
+                                    .values_list("pk", flat=True).first()) or 0
+        return 0 < self._oldest_pending < event_id
 
     def _parent_in_flight(self, msg: InboundMessage) -> str:
         return next((k for k in self.provider.parent_event_keys(self.channel, msg) if k in self.in_flight), "")
@@ -260,16 +273,17 @@ class Threads:
                 return found
         return None
 
-    def thread(self, identity, msg: InboundMessage, outcome: Outcome) -> Conversation | None:
+    def thread(self, identity, msg: InboundMessage, outcome: Outcome, event_id: int) -> Conversation | None:
         """The message's conversation, found or opened; None (with the reason) if it has none."""
         conversation = self.find(identity, msg)
         if conversation is None:
-            if outcome.may_hold and msg.direction == "out" and not msg.automated \
-                    and (msg.reply_to_ids or msg.thread_key):
+            if msg.direction == "out" and not msg.automated and (msg.reply_to_ids or msg.thread_key) \
+                    and (outcome.may_hold or (outcome.may_wait and self._older_pending(event_id))):
                 # The customer message it answers may still be on its way (another web process
-                # stored it later, another worker holds it): wait for it rather than drop it.
+                # stored it later, another worker holds it, a backlog has not reached it): wait
+                # for it rather than drop it.
                 outcome.held.append(msg.provider_message_id or msg.thread_key)
-            elif outcome.may_hold and self.in_flight and (parent := self._parent_in_flight(msg)):
+            elif outcome.may_wait and self.in_flight and (parent := self._parent_in_flight(msg)):
                 outcome.held.append(parent)  # its parent is stored, not yet threaded: wait for it
             elif msg.automated:
                 outcome.ignored.append("automated message outside any conversation")
@@ -437,11 +451,12 @@ def _failed(event: InboundEvent, exc: Exception) -> None:
         event.next_attempt_at = now() + backoff(event.attempts)
 
 
-def may_hold(event: InboundEvent) -> bool:
+def may_hold(event: InboundEvent, window: float | None = None) -> bool:
     """Whether a brand message of this event may still wait for its parent: only with jobs that
     run apart from the request (inline jobs see events in the order they arrive) and only for
-    HEEDFUL_INGEST_HOLD_SECONDS after it was received, so a true orphan is not held forever."""
-    window = settings.HEEDFUL_INGEST_HOLD_SECONDS
+    `window` seconds (HEEDFUL_INGEST_HOLD_SECONDS) after it was received, so a true orphan is
+    not held forever."""
+    window = settings.HEEDFUL_INGEST_HOLD_SECONDS if window is None else window
     if not window or settings.HEEDFUL_JOBS == "inline" or event.received_at is None:
         return False
     return (now() - event.received_at).total_seconds() < window

@@ -108,7 +108,8 @@ def run(settings: Settings, sizes: Sizes, results: dict) -> dict:
         conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
         conn.execute(f"CREATE TABLE {TABLE} (id bigserial PRIMARY KEY, raw bytea NOT NULL)")
     port = free_port()
-    env = {**settings.app_env(), "CEILING_SECRET": secret, "PYTHONPATH": str(PROJECT)}
+    env = {**settings.app_env(), "CEILING_SECRET": secret, "PYTHONPATH": str(PROJECT),
+           "DJANGO_SETTINGS_MODULE": "ceilingdesk.settings"}
     argv = [str(VENV_BIN / "gunicorn"), "ceilingdesk.wsgi", "--workers", str(settings.web_workers),
             "--worker-class", "gthread", "--threads", str(settings.web_threads), "--bind", f"127.0.0.1:{port}",
             "--backlog", "2048", "--keep-alive", "30", "--chdir", str(PROJECT)]

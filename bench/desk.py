@@ -11,7 +11,7 @@ from collections import Counter
 
 import httpx
 
-from bench import fixtures
+from bench import fixtures, procs
 from bench.config import Settings, Sizes
 from bench.desk_gen import Meta
 from bench.procs import log
@@ -69,11 +69,14 @@ def _clients(settings: Settings, people: fixtures.People) -> tuple[httpx.Client,
 
 
 def inbox_at_ingest_scale(settings: Settings, sizes: Sizes, people) -> dict:
-    """The staff list right after ingest (same data size as the peer's ticket list)."""
+    """The staff list right after ingest (same data size as the peer's ticket list), once the
+    burst's follow-up work is done."""
+    busy = procs.wait_quiet()
     admin, agent, api = _clients(settings, people)
     try:
         return {"inbox_first_page": timed(admin, "/inbox/", sizes.page_requests),
-                "api_conversations": timed(api, "/api/v1/conversations", sizes.page_requests)}
+                "api_conversations": timed(api, "/api/v1/conversations", sizes.page_requests),
+                "machine_cores_busy_before": busy}
     finally:
         for client in (admin, agent, api):
             client.close()

@@ -214,6 +214,19 @@ class CpuAccount:
                 "other_processes": {n: round(s / wall, 2) for n, s in top_others if s / wall > 0.01}}
 
 
+def wait_quiet(*, max_cores: float = 0.3, window: float = 2.0, timeout: float = 90.0) -> float:
+    """Wait until the machine used under `max_cores` over `window` seconds (a burst's follow-up
+    jobs, rollups and sweeps have finished), at most `timeout`; returns the last busy figure.
+    Pages are timed on a quiet machine, as the peer's are on its own idle stack."""
+    deadline = time.monotonic() + timeout
+    while True:
+        before = _machine_busy()
+        time.sleep(window)
+        busy = (_machine_busy() - before) / window
+        if busy < max_cores or time.monotonic() > deadline:
+            return round(busy, 2)
+
+
 def _machine_busy() -> float:
     """CPU seconds the whole machine spent not idle (all processes, alive or gone)."""
     with open("/proc/stat") as fh:

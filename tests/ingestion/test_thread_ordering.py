@@ -25,6 +25,15 @@ from heedful.ingestion.store import store_event
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _analytics_flushed(transactional_db):
+    """Celery mode buffers analytics for a timer thread; record them while the database is here."""
+    yield
+    from heedful.analytics import recorder
+
+    recorder.flush()
+
+
 def mail(message_id: str, sender: str, text: str, *parents: str) -> bytes:
     lines = [f"From: {sender}", "To: support@brand.example", f"Subject: {'Re: ' if parents else ''}Parcel",
              f"Date: {format_datetime(datetime(2026, 3, 2, 9, len(parents), tzinfo=UTC))}",

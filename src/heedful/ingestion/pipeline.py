@@ -59,6 +59,7 @@ class Outcome:
     ignored: list[str] = field(default_factory=list)
     may_hold: bool = False  # a brand message whose parent is missing may wait for it
     may_wait: bool = False  # ... and keep waiting while its parent may be in a backlog
+    received_at: object = None  # the event's receipt time, for that wait
     held: list[str] = field(default_factory=list)  # what the event waits for, if it waits
     route_us: float = 0.0  # this event's share of the route step (step_cost.StepClock)
     route_cpu_us: float = 0.0
@@ -112,7 +113,8 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
 def apply(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> dict[int, Outcome]:
     """Run the steps after normalize for already-parsed events. Call inside a transaction."""
     outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored), may_hold=may_hold(e),
-                              may_wait=may_hold(e, settings.HEEDFUL_INGEST_HOLD_MAX_SECONDS)) for e in events}
+                              may_wait=may_hold(e, settings.HEEDFUL_INGEST_HOLD_MAX_SECONDS),
+                              received_at=e.received_at) for e in events}
     by_channel: dict[int, list[InboundEvent]] = {}
     for event in events:
         by_channel.setdefault(event.channel_id, []).append(event)
@@ -145,7 +147,7 @@ def _channel_messages(channel, items: list[tuple[int, InboundMessage]], outcomes
         router = triage.Router(channel, identified, threads.by_id)  # routing's reads, once per batch
     stored = []
     for event_id, msg, identity in identified:
-        conversation = threads.thread(identity, msg, outcomes[event_id], event_id)
+        conversation = threads.thread(identity, msg, outcomes[event_id])
         if conversation is None:
             continue
         enriched = enrich(msg)
@@ -233,7 +235,7 @@ class Threads:
         self.by_id = locked
         self.provider = registry.get(channel.provider)
         self.event_ids = sorted({event_id for event_id, _, _ in identified})
-        self._oldest_pending: int | None = None  # read once, when a brand reply has no parent
+        self._oldest_pending = None  # receipt time of the oldest other waiting event, read once if needed
         self.in_flight = self._parents_in_flight([m for _, m, _ in identified
                                                   if m.reply_to_ids and not set(m.reply_to_ids) & set(by_reply)])
 
@@ -247,14 +249,18 @@ class Threads:
         return set(InboundEvent.objects.filter(channel=self.channel, status=EventStatus.PENDING,
                                                event_key__in=keys).values_list("event_key", flat=True))
 
-    def _older_pending(self, event_id: int) -> bool:
-        """Whether an event of this channel stored before `event_id` (outside this batch, which
-        is applied in order) still waits: the parent of a brand reply may be among them."""
+    def _backlog_before(self, received_at) -> bool:
+        """Whether an event of this channel (outside this batch, which is applied in order) that
+        was received before this one, or within the hold window after it (another web process
+        may commit a parent a moment after its reply), still waits: the parent of a brand reply
+        may be that one."""
         if self._oldest_pending is None:
             self._oldest_pending = (InboundEvent.objects.filter(channel=self.channel, status=EventStatus.PENDING)
                                     .exclude(pk__in=self.event_ids).order_by("pk")
-                                    .values_list("pk", flat=True).first()) or 0
-        return 0 < self._oldest_pending < event_id
+                                    .values_list("received_at", flat=True).first()) or False
+        if not self._oldest_pending or received_at is None:
+            return False
+        return self._oldest_pending <= received_at + timedelta(seconds=settings.HEEDFUL_INGEST_HOLD_SECONDS)
 
     def _parent_in_flight(self, msg: InboundMessage) -> str:
         return next((k for k in self.provider.parent_event_keys(self.channel, msg) if k in self.in_flight), "")
@@ -273,12 +279,12 @@ class Threads:
                 return found
         return None
 
-    def thread(self, identity, msg: InboundMessage, outcome: Outcome, event_id: int) -> Conversation | None:
+    def thread(self, identity, msg: InboundMessage, outcome: Outcome) -> Conversation | None:
         """The message's conversation, found or opened; None (with the reason) if it has none."""
         conversation = self.find(identity, msg)
         if conversation is None:
             if msg.direction == "out" and not msg.automated and (msg.reply_to_ids or msg.thread_key) \
-                    and (outcome.may_hold or (outcome.may_wait and self._older_pending(event_id))):
+                    and (outcome.may_hold or (outcome.may_wait and self._backlog_before(outcome.received_at))):
                 # The customer message it answers may still be on its way (another web process
                 # stored it later, another worker holds it, a backlog has not reached it): wait
                 # for it rather than drop it.

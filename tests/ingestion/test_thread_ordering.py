@@ -160,3 +160,29 @@ def test_a_brand_reply_past_its_hold_window_waits_while_older_events_are_pending
     orphan["tweet_create_events"][0].update(id_str="1900000000000000099", in_reply_to_status_id_str="1900000000000000098")
     lost = store_event(twitter, "twitter", "orphan", json.dumps(orphan).encode())[0].pk
     assert process_events([lost]) == {EventStatus.IGNORED: 1}  # nothing older waits: a true orphan
+
+
+def test_a_brand_reply_stored_just_before_its_parent_in_the_same_batch_waits(make_channel, settings, monkeypatch):
+    """Two web processes: the echo got the lower id, its parent a moment later; one batch holds
+    both and is reached long after the short window. The echo waits and joins its parent."""
+    from tests.providers.twitter.conftest import BRAND, fixture_bytes
+
+    if connection.vendor != "postgresql":
+        pytest.skip("production mode: PostgreSQL")
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    settings.HEEDFUL_JOBS = "celery"
+    settings.HEEDFUL_INGEST_HOLD_SECONDS = 5
+    monkeypatch.setattr(jobs, "_dispatch", lambda name, args, delay=0.0: None)
+    twitter = make_channel("twitter", dict(BRAND), {"api_base_url": "http://127.0.0.1:9"})
+    echo = store_event(twitter, "twitter", "echo", fixture_bytes("brand_reply_tweet.json"))[0].pk
+    mention = store_event(twitter, "twitter", "mention", fixture_bytes("mention_tweet.json"))[0].pk
+    # Both were received 10 s ago: the short window is over when the backlog reaches them.
+    InboundEvent.objects.filter(pk__in=[echo, mention]).update(received_at=F("received_at") - timedelta(seconds=10))
+
+    assert process_events([echo, mention]) == {EventStatus.PENDING: 1, EventStatus.DONE: 1}
+    assert InboundEvent.objects.get(pk=echo).status == EventStatus.PENDING
+    assert process_events([echo]) == {EventStatus.DONE: 1}
+    assert Message.objects.get(direction="out").conversation_id == Message.objects.get(direction="in").conversation_id

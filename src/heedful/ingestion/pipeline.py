@@ -141,13 +141,13 @@ def _channel_messages(channel, items: list[tuple[int, InboundMessage]], outcomes
     items = dedupe(channel, items, outcomes)
     identified = identify(items)
     batch = bulk.ConversationBatch()
-    threads = Threads(channel, identified, batch)
+    threads = Threads(channel, identified, batch, outcomes)
     routing = StepClock()
     with routing:
         router = triage.Router(channel, identified, threads.by_id)  # routing's reads, once per batch
     stored = []
     for event_id, msg, identity in identified:
-        conversation = threads.thread(identity, msg, outcomes[event_id])
+        conversation = threads.thread(identity, msg, event_id)
         if conversation is None:
             continue
         enriched = enrich(msg)
@@ -221,8 +221,8 @@ class Threads:
     New conversations are opened in `batch`.
     """
 
-    def __init__(self, channel, identified, batch: bulk.ConversationBatch):
-        self.channel, self.batch = channel, batch
+    def __init__(self, channel, identified, batch: bulk.ConversationBatch, outcomes: dict[int, Outcome]):
+        self.channel, self.batch, self.outcomes = channel, batch, outcomes
         reply_ids = {r for _, m, _ in identified for r in m.reply_to_ids if r}
         by_reply = dict(Message.objects.filter(channel=channel, provider_message_id__in=reply_ids)
                         .values_list("provider_message_id", "conversation_id"))
@@ -249,18 +249,21 @@ class Threads:
         return set(InboundEvent.objects.filter(channel=self.channel, status=EventStatus.PENDING,
                                                event_key__in=keys).values_list("event_key", flat=True))
 
-    def _backlog_before(self, received_at) -> bool:
-        """Whether an event of this channel (outside this batch, which is applied in order) that
-        was received before this one, or within the hold window after it (another web process
-        may commit a parent a moment after its reply), still waits: the parent of a brand reply
+    def _backlog_before(self, event_id: int) -> bool:
+        """Whether an event of this channel not applied yet (outside this batch, or later in
+        it) was received before this one, or within the hold window after it (another web
+        process may commit a parent a moment after its reply): the parent of a brand reply
         may be that one."""
+        received_at = self.outcomes[event_id].received_at
+        if received_at is None:
+            return False
         if self._oldest_pending is None:
             self._oldest_pending = (InboundEvent.objects.filter(channel=self.channel, status=EventStatus.PENDING)
                                     .exclude(pk__in=self.event_ids).order_by("pk")
                                     .values_list("received_at", flat=True).first()) or False
-        if not self._oldest_pending or received_at is None:
-            return False
-        return self._oldest_pending <= received_at + timedelta(seconds=settings.HEEDFUL_INGEST_HOLD_SECONDS)
+        later = [self.outcomes[pk].received_at for pk in self.event_ids if pk > event_id]
+        waiting = [t for t in [self._oldest_pending or None, *later] if t is not None]
+        return bool(waiting) and min(waiting) <= received_at + timedelta(seconds=settings.HEEDFUL_INGEST_HOLD_SECONDS)
 
     def _parent_in_flight(self, msg: InboundMessage) -> str:
         return next((k for k in self.provider.parent_event_keys(self.channel, msg) if k in self.in_flight), "")
@@ -279,12 +282,13 @@ class Threads:
                 return found
         return None
 
-    def thread(self, identity, msg: InboundMessage, outcome: Outcome) -> Conversation | None:
+    def thread(self, identity, msg: InboundMessage, event_id: int) -> Conversation | None:
         """The message's conversation, found or opened; None (with the reason) if it has none."""
+        outcome = self.outcomes[event_id]
         conversation = self.find(identity, msg)
         if conversation is None:
             if msg.direction == "out" and not msg.automated and (msg.reply_to_ids or msg.thread_key) \
-                    and (outcome.may_hold or (outcome.may_wait and self._backlog_before(outcome.received_at))):
+                    and (outcome.may_hold or (outcome.may_wait and self._backlog_before(event_id))):
                 # The customer message it answers may still be on its way (another web process
                 # stored it later, another worker holds it, a backlog has not reached it): wait
                 # for it rather than drop it.

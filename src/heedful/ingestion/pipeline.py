@@ -265,6 +265,12 @@ class Threads:
         waiting = [t for t in [self._oldest_pending or None, *later] if t is not None]
         return bool(waiting) and min(waiting) <= received_at + timedelta(seconds=settings.HEEDFUL_INGEST_HOLD_SECONDS)
 
+    def _parent_since(self, msg: InboundMessage) -> bool:
+        """Whether a message this one answers was committed since the batch read its parents
+        (another worker's batch finished in between): then the next try threads it."""
+        ids = [r for r in msg.reply_to_ids if r]
+        return bool(ids) and Message.objects.filter(channel=self.channel, provider_message_id__in=ids).exists()
+
     def _parent_in_flight(self, msg: InboundMessage) -> str:
         return next((k for k in self.provider.parent_event_keys(self.channel, msg) if k in self.in_flight), "")
 
@@ -288,7 +294,8 @@ class Threads:
         conversation = self.find(identity, msg)
         if conversation is None:
             if msg.direction == "out" and not msg.automated and (msg.reply_to_ids or msg.thread_key) \
-                    and (outcome.may_hold or (outcome.may_wait and self._backlog_before(event_id))):
+                    and (outcome.may_hold or (outcome.may_wait and (self._backlog_before(event_id)
+                                                                    or self._parent_since(msg)))):
                 # The customer message it answers may still be on its way (another web process
                 # stored it later, another worker holds it, a backlog has not reached it): wait
                 # for it rather than drop it.

@@ -63,7 +63,9 @@ FULL = Sizes(
     load_connections=64, drain_timeout=240,
     desk_conversations=1_000_000, desk_messages=5_000_000, desk_big_threads=3,
     desk_big_thread_size=10_000, desk_agents=50, page_requests=40,
-    live_agents=50, live_rate=100, live_seconds=15,
+    # BENCH_LIVE_AGENTS / BENCH_LIVE_RATE: the live phase with more agents (500 at 10 msg/s)
+    live_agents=int(os.environ.get("BENCH_LIVE_AGENTS", 50)), live_rate=int(os.environ.get("BENCH_LIVE_RATE", 100)),
+    live_seconds=15,
     # the peer's mail ingestion runs at tens of mails/s in one process: 20,000 mails take minutes
     scale_paced_seconds=20, budget_seconds=34 * 60,
     mail_threads=5_000, mail_senders=16, list_rows=50_000,

@@ -11,15 +11,12 @@ commit), without Heedful's dedupe, group commit or processing.
 
 from __future__ import annotations
 
-import json
 import secrets
-import subprocess
-import sys
 
 import psycopg
 
 from bench import loadgen, procs
-from bench.config import OUT, ROOT, VENV_BIN, Settings, Sizes, free_port
+from bench.config import OUT, VENV_BIN, Settings, Sizes, free_port
 from bench.procs import log
 
 PROJECT = OUT / "ceiling"
@@ -120,11 +117,8 @@ def run(settings: Settings, sizes: Sizes, results: dict) -> dict:
         if loadgen.wrk_available():
             http = loadgen.wrk_load(requests_file, base, connections=sizes.load_connections)
         else:
-            out = OUT / "requests-ceiling-result.json"
-            subprocess.run([sys.executable, "-m", "bench.loadgen", str(requests_file), base, "--rate", "0",
-                            "--connections", str(sizes.load_connections), "--max-seconds", "120", "--out", str(out)],
-                           cwd=ROOT, env=env, check=True, timeout=210)
-            http = json.loads(out.read_text())
+            http = loadgen.python_load(requests_file, base, rate=0, connections=sizes.load_connections,
+                                       max_seconds=120)
     finally:
         web.stop()
         with psycopg.connect(settings.database_url, autocommit=True) as conn:

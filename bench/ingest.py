@@ -9,14 +9,11 @@ Message.created_at - InboundEvent.received_at, both stamped by the app on the sa
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import loadgen, procs, traffic
-from bench.config import OUT, ROOT, Settings, Sizes
+from bench.config import OUT, Settings, Sizes
 from bench.fixtures import TwitterChannel
 from bench.procs import log
 
@@ -70,11 +67,8 @@ def write_traffic(name: str, shape, channels, count: int, rate: float, seed: int
 
 
 def python_load(t: Traffic, settings: Settings, *, rate: float, connections: int, max_seconds: float) -> dict:
-    out = OUT / f"{t.path.stem}-result.json"
-    argv = [sys.executable, "-m", "bench.loadgen", str(t.path), settings.base_url, "--rate", str(rate),
-            "--connections", str(connections), "--max-seconds", str(max_seconds), "--out", str(out)]
-    subprocess.run(argv, cwd=ROOT, check=True, timeout=max_seconds + 90)
-    return json.loads(out.read_text())
+    return loadgen.python_load(t.path, settings.base_url, rate=rate, connections=connections,
+                               max_seconds=max_seconds)
 
 
 def last_event_id() -> int:
@@ -179,7 +173,7 @@ def run_phase(name: str, t: Traffic, settings: Settings, sizes: Sizes, stack, *,
 
 
 def run(settings: Settings, sizes: Sizes, stack, channels: list[TwitterChannel], shape) -> dict:
-    use_wrk = loadgen.wrk_available() and os.environ.get("BENCH_LOADGEN", "") != "python"
+    use_wrk = loadgen.wrk_available()
     warm = write_traffic("warmup", shape, channels, sizes.warmup_webhooks, 200, seed=1)
     paced = write_traffic("paced", shape, channels, int(sizes.paced_rate * sizes.paced_seconds),
                           sizes.paced_rate, seed=2)

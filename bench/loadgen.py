@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -100,7 +102,9 @@ class Sender:
 
 
 def wrk_available() -> bool:
-    return shutil.which("wrk") is not None
+    """wrk is installed and not turned off (BENCH_LOADGEN=python): every max-load phase asks here,
+    so the figures set side by side come from the same load generator."""
+    return shutil.which("wrk") is not None and os.environ.get("BENCH_LOADGEN", "") != "python"
 
 
 def wrk_load(requests_file: Path, base_url: str, *, connections: int, threads: int = 2,
@@ -133,6 +137,17 @@ def wrk_load(requests_file: Path, base_url: str, *, connections: int, threads: i
             data["ok_per_s"] = round(data["ok"] / data["duration_s"], 1) if data["duration_s"] else 0
             return data
     raise RuntimeError(f"wrk gave no result (exit {proc.returncode}): {stderr[-2000:]}")
+
+
+def python_load(requests_file: Path, base_url: str, *, rate: float, connections: int,
+                max_seconds: float) -> dict:
+    """Send the file with this module's own sender in a separate process (at `rate`/s, or as
+    fast as it can with 0); its result, as `wrk_load` gives one."""
+    out = requests_file.parent / f"{requests_file.stem}-result.json"
+    argv = [sys.executable, "-m", "bench.loadgen", str(requests_file), base_url, "--rate", str(rate),
+            "--connections", str(connections), "--max-seconds", str(max_seconds), "--out", str(out)]
+    subprocess.run(argv, cwd=Path(__file__).resolve().parent.parent, check=True, timeout=max_seconds + 90)
+    return json.loads(out.read_text())
 
 
 def main() -> None:

@@ -27,3 +27,18 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
         chromium.close()
+
+
+DESK_VIEWPORT = {"width": 1360, "height": 860}
+
+
+def signed_in(context, base_url: str, username: str, password: str):
+    """A new page of `context`, signed in to the workspace through its login form, on the inbox."""
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(base_url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/inbox/")
+    return page

@@ -20,7 +20,7 @@ import pytest
 from heedful.channels import registry
 from heedful.conversations.models import Conversation, Message
 from heedful.core.clock import now
-from tests.browser import SCREENSHOTS
+from tests.browser import DESK_VIEWPORT, SCREENSHOTS, signed_in
 from tests.web.conftest import PASSWORD, make_user
 
 # Playwright's sync API runs its own event loop in this thread; the ORM calls below are safe.
@@ -46,16 +46,10 @@ def open_page(browser, live_server, fresh_broker):
     contexts = []
 
     def open_as(user, *, dialogs: list | None = None):
-        context = browser.new_context(viewport={"width": 1360, "height": 860})
+        context = browser.new_context(viewport=DESK_VIEWPORT)
         contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
+        page = signed_in(context, live_server.url, user.username, PASSWORD)
         page.on("dialog", lambda d: (dialogs.append(d.message) if dialogs is not None else None, d.dismiss()))
-        page.goto(live_server.url + "/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/inbox/")
         return page
 
     yield open_as

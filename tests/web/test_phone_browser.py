@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from heedful.accounts.models import Role
 from heedful.conversations.models import Conversation
-from tests.browser import SCREENSHOTS
+from tests.browser import SCREENSHOTS, signed_in
 from tests.web.conftest import PASSWORD, make_user, post_api_message
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs its own loop here
@@ -40,13 +40,7 @@ def open_page(browser, live_server, fresh_broker):
     def open_as(user, viewport=PHONE, path="/inbox/"):
         context = browser.new_context(viewport=viewport, is_mobile=viewport is PHONE, has_touch=viewport is PHONE)
         contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(live_server.url + "/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/inbox/")
+        page = signed_in(context, live_server.url, user.username, PASSWORD)
         if path != "/inbox/":
             page.goto(live_server.url + path)
         return page

@@ -17,7 +17,7 @@ from heedful.accounts.models import ApiToken, Role
 from heedful.conversations.models import Conversation
 from heedful.routing import sweep
 from heedful.routing.models import AutomationRule, LabelRule
-from tests.browser import SCREENSHOTS
+from tests.browser import DESK_VIEWPORT, SCREENSHOTS, signed_in
 from tests.web.conftest import PASSWORD, make_user
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs its own loop here
@@ -28,16 +28,9 @@ def open_page(browser, live_server, fresh_broker):
     contexts = []
 
     def open_as(user):
-        context = browser.new_context(viewport={"width": 1360, "height": 860})
+        context = browser.new_context(viewport=DESK_VIEWPORT)
         contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(live_server.url + "/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/inbox/")
-        return page
+        return signed_in(context, live_server.url, user.username, PASSWORD)
 
     yield open_as
     for context in contexts:

@@ -17,6 +17,7 @@ import pytest
 from heedful.accounts.models import Profile, Role, Team
 from heedful.channels.providers.webchat.provider import public_key
 from heedful.conversations.models import Conversation
+from tests.browser import DESK_VIEWPORT, signed_in
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs its own loop here
 
@@ -90,15 +91,9 @@ def test_visitor_and_agent_chat_live_across_origins(browser, live_server, setup)
     origin, channel, agent = setup
     contexts, errors = [], []
     try:
-        ctx_agent = browser.new_context(viewport={"width": 1360, "height": 860})
+        ctx_agent = browser.new_context(viewport=DESK_VIEWPORT)
         contexts.append(ctx_agent)
-        desk = ctx_agent.new_page()
-        desk.set_default_timeout(10_000)
-        desk.goto(live_server.url + "/login/")
-        desk.fill("#id_username", agent.username)
-        desk.fill("#id_password", PASSWORD)
-        desk.click("button[type=submit]")
-        desk.wait_for_url("**/inbox/")  # an agent is online: the widget says so
+        desk = signed_in(ctx_agent, live_server.url, agent.username, PASSWORD)  # an agent is online: the widget says so
 
         ctx, ann = visitor_page(browser, origin, errors)
         contexts.append(ctx)

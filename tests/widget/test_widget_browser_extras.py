@@ -15,6 +15,7 @@ from heedful.conversations.models import Attachment, Conversation, Message
 from heedful.feedback.models import Survey
 from heedful.knowledge import actions as knowledge
 from heedful.knowledge.models import SuggestionOpen
+from tests.browser import DESK_VIEWPORT, signed_in
 from tests.widget.test_widget_browser import (  # noqa: F401  (fixtures)
     PASSWORD,
     brand_site,
@@ -41,15 +42,9 @@ def test_suggestions_files_receipts_badge_and_survey(browser, live_server, setup
                                  category="Returns", publish=True)
     contexts, errors = [], []
     try:
-        ctx_agent = browser.new_context(viewport={"width": 1360, "height": 860})
+        ctx_agent = browser.new_context(viewport=DESK_VIEWPORT)
         contexts.append(ctx_agent)
-        desk = ctx_agent.new_page()
-        desk.set_default_timeout(10_000)
-        desk.goto(live_server.url + "/login/")
-        desk.fill("#id_username", agent.username)
-        desk.fill("#id_password", PASSWORD)
-        desk.click("button[type=submit]")
-        desk.wait_for_url("**/inbox/")
+        desk = signed_in(ctx_agent, live_server.url, agent.username, PASSWORD)
 
         ctx, ann = visitor_page(browser, origin, errors)
         contexts.append(ctx)

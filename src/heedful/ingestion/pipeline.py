@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -59,7 +59,7 @@ class Outcome:
     ignored: list[str] = field(default_factory=list)
     may_hold: bool = False  # a brand message whose parent is missing may wait for it
     may_wait: bool = False  # ... and keep waiting while its parent may be in a backlog
-    received_at: object = None  # the event's receipt time, for that wait
+    received_at: datetime | None = None  # the event's receipt time, for that wait
     held: list[str] = field(default_factory=list)  # what the event waits for, if it waits
     route_us: float = 0.0  # this event's share of the route step (step_cost.StepClock)
     route_cpu_us: float = 0.0
@@ -418,8 +418,9 @@ def _lock_threads(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) ->
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7001, channel_id])
                 continue
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [7001, channel_id])
-            for key in sorted(keys):
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            if keys:  # one round trip for the batch's threads, taken in key order
+                cursor.execute("SELECT count(pg_advisory_xact_lock(k)) FROM "
+                               "(SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS ordered", [sorted(keys)])
 
 
 def _thread_keys(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> set[int] | None:

@@ -57,3 +57,48 @@ def test_a_job_takes_the_other_fresh_events_of_its_channel(make_channel):
     elsewhere.refresh_from_db()
     assert elsewhere.status == "pending"  # another channel's events wait for their own job
     assert actions.process([first[3].pk]) == {}  # already done by the first job
+
+
+def test_update_rows_keeps_json_and_encrypted_fields_as_django_would(make_channel):
+    channel = make_channel("api", {"inbound_token": "t"})
+    event = InboundEvent.objects.create(channel=channel, provider="api", event_key="api:x", raw=b"{}",
+                                        content_type="application/json", next_attempt_at=timezone.now())
+    event.result = {"created": [1, 2], "ignored": ["it's \"quoted\""], "nested": {"ü": None}}
+    event.processed_at, event.status = timezone.now(), "done"
+    channel.credentials = {"inbound_token": "rotated ü"}
+
+    update_rows([event], ["result", "processed_at", "status"])
+    update_rows([channel], ["credentials"])
+
+    event.refresh_from_db()
+    assert event.result == {"created": [1, 2], "ignored": ["it's \"quoted\""], "nested": {"ü": None}}
+    assert event.status == "done" and event.processed_at is not None
+    channel.refresh_from_db()
+    assert channel.credentials == {"inbound_token": "rotated ü"}
+
+
+def test_insert_rows_sets_ids_and_writes_every_field(make_channel):
+    from heedful.core.bulk_insert import insert_rows
+
+    channel = make_channel("api", {"inbound_token": "t"})
+    contact = Contact.objects.create(name="Ann")
+    at = timezone.now()
+    opened = [Conversation(channel=channel, contact=contact, subject=f"s{n}", created_at=at, last_activity_at=at)
+              for n in range(3)]
+    insert_rows(opened)
+    messages = [Message(conversation=c, channel_id=channel.pk, direction="in", text=f"tab\there \\ 'q' ü {n}",
+                        provider_message_id=f"p{n}", sent_at=at + timedelta(seconds=n), public=n == 1,
+                        sentiment=None if n else -0.25, metadata={"engagement": {"likes": n}, "t": "a\nb"})
+                for n, c in enumerate(opened)]
+    insert_rows(messages)
+
+    assert all(c.pk for c in opened) and all(m.pk for m in messages)
+    for n, m in enumerate(messages):
+        stored = Message.objects.get(pk=m.pk)
+        assert stored.conversation_id == opened[n].pk
+        assert stored.text == f"tab\there \\ 'q' ü {n}"
+        assert stored.metadata == {"engagement": {"likes": n}, "t": "a\nb"}
+        assert stored.sent_at == at + timedelta(seconds=n)
+        assert stored.public is (n == 1) and stored.sentiment == (None if n else -0.25)
+        assert stored.created_at is not None  # auto_now_add, as save() would
+        assert stored.delivery_status == "received"  # the field's default

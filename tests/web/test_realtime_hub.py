@@ -90,3 +90,25 @@ def test_a_lost_connection_resubscribes_and_tells_subscribers_to_resync(redis_pa
         assert ("inbox", {"n": 1}) in _collect(sub, 1)
     finally:
         sub.close()
+
+
+def test_a_batch_publishes_in_one_round_trip_in_order_after_its_block(redis_pair):
+    publisher, subscriber = redis_pair
+    sub = subscriber.subscribe(["inbox"])
+    try:
+        with publisher.batched():
+            for n in range(50):
+                publisher.publish("inbox", {"n": n})
+            assert sub.get(timeout=0.3) == []  # nothing leaves before the block ends
+        got = _collect(sub, 50)
+        assert [notice["n"] for _, notice in got] == list(range(50))
+    finally:
+        sub.close()
+
+
+def test_a_failed_batch_is_logged_not_raised(redis_pair, caplog):
+    publisher, _ = redis_pair
+    dead = broker.RedisBroker("redis://127.0.0.1:1/0", prefix=publisher.prefix)
+    with dead.batched():
+        dead.publish("inbox", {"n": 1})
+    assert "publishing 1 realtime notices failed" in caplog.text

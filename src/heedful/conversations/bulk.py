@@ -2,7 +2,7 @@
 
 `ConversationBatch` collects new conversations and messages in memory, keeps each touched
 conversation's counters up to date as messages are appended (so a reply later in the same batch
-finds the conversation its parent opened), and writes everything in `flush()`: one INSERT for the
+finds the conversation its parent opened), and writes everything in `flush()`: one COPY for the
 new conversations, one for the messages, one UPDATE for the existing conversations. Existing
 conversations must be locked by the caller (`lock_conversations`) so the absolute counters it
 writes cannot overwrite a concurrent agent's update. `announce()` then emits the events for what
@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from heedful.conversations.models import Conversation, Direction, Message, Status
+from heedful.core.bulk_insert import insert_rows
 from heedful.core.bulk_update import update_rows
 from heedful.events import names
 from heedful.events.dispatcher import emit
@@ -86,15 +87,12 @@ class ConversationBatch:
 
     def flush(self, save_attachments) -> list[Message]:
         """Write everything; `save_attachments(message, attachments)` runs once messages have ids."""
-        if self.new:
-            Conversation.objects.bulk_create(self.new)
+        insert_rows(self.new)
         existing = [c for c in self.touched.values() if c not in self.new]
         if existing:
             update_rows(existing, _COUNTER_FIELDS)
         messages = [m for m, _ in self.messages]
-        for message in messages:
-            message.conversation = message.conversation  # saved now: sets the id, keeps the object
-        Message.objects.bulk_create(messages)
+        insert_rows(messages)  # takes each new conversation's id from the saved object
         for message, attachments in self.messages:
             if attachments:
                 save_attachments(message, attachments)

@@ -87,7 +87,9 @@ class Message(models.Model):
                                      db_index=False)
     channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed only where set (msg_author_user): customers' messages, most of the table, have none.
+    author_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", db_index=False)
     author_identity = models.ForeignKey("contacts.Identity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     author_name = models.CharField(max_length=255, blank=True)
     subject = models.CharField(max_length=500, blank=True)
@@ -110,16 +112,18 @@ class Message(models.Model):
     inbound_event_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
+        # The provider id leads, so this one index also answers a lookup by provider id alone
+        # (the API's ?provider_message_id=): every index on this table is paid on each insert.
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "provider_message_id"],
+                fields=["provider_message_id", "channel"],
                 condition=~Q(provider_message_id=""),
                 name="message_provider_id_per_channel",
             )
         ]
         indexes = [
             models.Index(fields=["conversation", "sent_at", "id"], name="msg_thread_order"),
-            models.Index(fields=["provider_message_id"], name="msg_provider_id"),
+            models.Index(fields=["author_user"], condition=Q(author_user__isnull=False), name="msg_author_user"),
         ]
 
     def __str__(self):

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 
+from heedful.channels import cache as channel_cache
 from heedful.channels import registry
 from heedful.channels.base import InboundMessage, ParsedEvent
 from heedful.contacts import erasure, linking
@@ -35,7 +36,7 @@ from heedful.core import jobs
 from heedful.core.bulk_update import update_rows
 from heedful.core.clock import backoff, now
 from heedful.events import names
-from heedful.events.dispatcher import emit
+from heedful.events.dispatcher import delivered_together, emit
 from heedful.ingestion import attachments as attachment_store
 from heedful.ingestion import lookups
 from heedful.ingestion.deletions import apply_deletion
@@ -85,8 +86,10 @@ class Outcome:
 # -- entry point ---------------------------------------------------------------------------
 
 def process_events(event_ids: list[int]) -> dict[str, int]:
-    """Process stored events; safe to call any number of times with any ids."""
-    with transaction.atomic():
+    """Process stored events; safe to call any number of times with any ids.
+
+    The batch's listeners run together after its commit (live notices in one round trip)."""
+    with delivered_together(), transaction.atomic():
         events = _claim(event_ids)
         if not events:
             return {}
@@ -390,10 +393,15 @@ def apply_status(channel, status) -> int:
 # -- claiming and bookkeeping --------------------------------------------------------------
 
 def _claim(event_ids: list[int]) -> list[InboundEvent]:
-    qs = InboundEvent.objects.select_related("channel").filter(pk__in=event_ids, status=EventStatus.PENDING)
+    qs = InboundEvent.objects.filter(pk__in=event_ids, status=EventStatus.PENDING)
     if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.order_by("pk"))
+        qs = qs.select_for_update(skip_locked=True)
+    events = list(qs.order_by("pk"))
+    # The channel from the process's short-lived cache: a join would decrypt its credentials
+    # once per event.
+    for event in events:
+        event.channel = channel_cache.get_channel(event.channel_id)
+    return events
 
 
 def _lock_threads(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> None:

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager, nullcontext
 
 from django.conf import settings
 
@@ -37,6 +38,9 @@ class MemoryBroker:
                 if topic in sub.topics:
                     sub.backlog.append((topic, notice))
             self._cond.notify_all()
+
+    def batched(self):
+        return nullcontext()
 
     def subscribe(self, topics: list[str]) -> MemorySubscription:
         sub = MemorySubscription(self, frozenset(topics))
@@ -85,9 +89,29 @@ class RedisBroker:
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
         self._hub: RedisHub | None = None
         self._hub_lock = threading.Lock()
+        self._local = threading.local()
 
     def publish(self, topic: str, notice: dict) -> None:
-        self.client.publish(self.prefix + topic, json.dumps(notice, separators=(",", ":")))
+        pipe = getattr(self._local, "pipe", None)
+        (pipe if pipe is not None else self.client).publish(
+            self.prefix + topic, json.dumps(notice, separators=(",", ":")))
+
+    @contextmanager
+    def batched(self):
+        """Publishes inside the block go out together at its end, in order, in one round trip."""
+        if getattr(self._local, "pipe", None) is not None:
+            yield
+            return
+        self._local.pipe = self.client.pipeline(transaction=False)
+        try:
+            yield
+        finally:
+            pipe, self._local.pipe = self._local.pipe, None
+            try:
+                if len(pipe):
+                    pipe.execute()
+            except Exception:  # notices are hints; the browser reloads what it missed
+                log.warning("publishing %s realtime notices failed", len(pipe), exc_info=True)
 
     def hub(self) -> RedisHub:
         with self._hub_lock:
@@ -326,3 +350,8 @@ def set_broker(broker) -> None:
 
 def publish(topic: str, notice: dict) -> None:
     get_broker().publish(topic, notice)
+
+
+def batched():
+    """Publishes inside the block leave together (the events dispatcher wraps held deliveries)."""
+    return get_broker().batched()

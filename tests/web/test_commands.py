@@ -1,5 +1,6 @@
 """POST endpoints of the conversation page: each runs one action and answers with a partial."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -36,6 +37,7 @@ def test_failed_delivery_is_shown_and_can_be_retried(agent, conversation_a, bran
     response = agent.post(url(conversation_a, "reply"), {"text": "please fail"}, **HX)
     html = response.content.decode()
     assert "status-failed" in html and "refused the message (422)" in html and "Try again" in html
+    assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="\w{64}"><button', html)
     message = Message.objects.get(direction="out")
     retried = agent.post(f"/conversations/{conversation_a.pk}/messages/{message.pk}/retry/", **HX)
     assert retried.status_code == 200 and len(brand.requests_to("POST", "/out")) == 2

@@ -128,6 +128,17 @@ def test_a_common_name_is_suggested_with_the_closest_few_namesakes_only(api):
     assert LinkSuggestion.objects.count() == 0 + 1 + 2 + 3 + 3 + 3 + 3  # each: the 3 closest before it
 
 
+def test_two_new_namesakes_in_one_batch_are_suggested_to_each_other(api):
+    email = channel("email")
+    ingest(email, message("email", "maria.lopez@example.org", "Hello", name="Maria Lopez"),
+           message("email", "maria.lopez@example.net", "Hello again", name="Maria Lopez"),
+           message("email", "zed@example.org", "Hi", name="Rafael Ortega"))
+    first, second = (Identity.objects.get(handle=h).contact_id
+                     for h in ("maria.lopez@example.org", "maria.lopez@example.net"))
+    suggestion = LinkSuggestion.objects.get()
+    assert {suggestion.contact_id, suggestion.other_id} == {first, second}
+
+
 def test_an_address_in_the_quoted_history_is_not_a_mention():
     email = channel("email")
     ingest(email, message("email", "support@brand.example", "Hi from support", name="Brand Support"))

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from heedful.contacts import keys, normalize
 from heedful.contacts.models import Contact, ContactNote, Identity
+from heedful.core.bulk_insert import insert_rows
 from heedful.core.errors import ValidationError
 
 
@@ -149,14 +150,14 @@ def _create_many(missing, wanted) -> dict[tuple[str, str], Identity]:
             if keys.phone_like(kind):
                 by_number[key] = contact
         plan.append((kind, key, h, contact, joined))
-    Contact.objects.bulk_create(fresh)
+    insert_rows(fresh)
     created = {
         (kind, key): Identity(contact=contact, kind=kind, handle=key, display_name=h.display_name,
                               username=h.username, followers_count=h.followers_count or 0,
                               verified=bool(h.verified), linked_via="same phone number" if joined else "")
         for kind, key, h, contact, joined in plan
     }
-    Identity.objects.bulk_create(list(created.values()))
+    insert_rows(list(created.values()))
     for identity in created.values():
         identity.is_new = True
     return created

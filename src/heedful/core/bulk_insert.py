@@ -40,7 +40,8 @@ def insert_rows(objs) -> None:
     plain = [type(f) in _PLAIN or (type(f) is models.ForeignKey and type(f.target_field) in _AUTO) for f in fields]
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert_rows")
-    with connection.cursor() as cursor:
+    # wrap_database_errors: a duplicate key raises Django's IntegrityError, as bulk_create would.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                        [meta.db_table, pk.column, len(objs)])
         ids = [row[0] for row in cursor.fetchall()]

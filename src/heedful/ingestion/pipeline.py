@@ -115,9 +115,9 @@ def process_events(event_ids: list[int]) -> dict[str, int]:
 
 def apply(events: list[InboundEvent], parsed: dict[int, ParsedEvent]) -> dict[int, Outcome]:
     """Run the steps after normalize for already-parsed events. Call inside a transaction."""
-    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored), may_hold=may_hold(e),
-                              may_wait=may_hold(e, settings.HEEDFUL_INGEST_HOLD_MAX_SECONDS),
-                              received_at=e.received_at) for e in events}
+    hold, wait, at = settings.HEEDFUL_INGEST_HOLD_SECONDS, settings.HEEDFUL_INGEST_HOLD_MAX_SECONDS, now()
+    outcomes = {e.pk: Outcome(ignored=list(parsed[e.pk].ignored), may_hold=may_hold(e, hold, at),
+                              may_wait=may_hold(e, wait, at), received_at=e.received_at) for e in events}
     by_channel: dict[int, list[InboundEvent]] = {}
     for event in events:
         by_channel.setdefault(event.channel_id, []).append(event)
@@ -477,7 +477,7 @@ def _failed(event: InboundEvent, exc: Exception) -> None:
         event.next_attempt_at = now() + backoff(event.attempts)
 
 
-def may_hold(event: InboundEvent, window: float | None = None) -> bool:
+def may_hold(event: InboundEvent, window: float | None = None, at: datetime | None = None) -> bool:
     """Whether a brand message of this event may still wait for its parent: only with jobs that
     run apart from the request (inline jobs see events in the order they arrive) and only for
     `window` seconds (HEEDFUL_INGEST_HOLD_SECONDS) after it was received, so a true orphan is
@@ -485,7 +485,7 @@ def may_hold(event: InboundEvent, window: float | None = None) -> bool:
     window = settings.HEEDFUL_INGEST_HOLD_SECONDS if window is None else window
     if not window or settings.HEEDFUL_JOBS == "inline" or event.received_at is None:
         return False
-    return (now() - event.received_at).total_seconds() < window
+    return ((at or now()) - event.received_at).total_seconds() < window
 
 
 def _done(event: InboundEvent, outcome: Outcome) -> None:

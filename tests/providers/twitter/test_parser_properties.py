@@ -233,3 +233,32 @@ def test_numbers_past_float_range_parse_or_raise_payload_error(raw):
         parse_body(raw)
     except PayloadError:
         pass
+
+
+def _created_at_by_strptime(value: str):
+    from heedful.channels.providers.twitter.text import _CREATED_AT
+    try:
+        return datetime.strptime(value.strip(), _CREATED_AT).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+@FUZZ
+@given(moment=st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30)),
+       offset_minutes=st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59))
+def test_created_at_reads_what_strptime_reads(moment, offset_minutes):
+    """The hand-written reader of X's created_at agrees with strptime on every moment and offset."""
+    from heedful.channels.providers.twitter.text import parse_created_at
+
+    sign = "-" if offset_minutes < 0 else "+"
+    text = moment.strftime("%a %b %d %H:%M:%S ") + f"{sign}{abs(offset_minutes) // 60:02d}{abs(offset_minutes) % 60:02d} " \
+        + f"{moment.year:04d}"
+    assert parse_created_at(text) == _created_at_by_strptime(text) is not None
+
+
+@FUZZ
+@given(st.text(alphabet="MonTueFbJaDc0123456789 :+-", max_size=40))
+def test_created_at_refuses_what_strptime_refuses(text):
+    from heedful.channels.providers.twitter.text import parse_created_at
+
+    assert parse_created_at(text) == _created_at_by_strptime(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from heedful.channels.base import Handle, InboundAttachment
@@ -12,6 +12,11 @@ from heedful.channels.base import Handle, InboundAttachment
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
 _CREATED_AT = "%a %b %d %H:%M:%S %z %Y"  # "Thu Nov 15 23:31:30 +0000 2018"
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {m: n for n, m in enumerate(_MONTH_NAMES, 1)}
+# The exact shape X sends: read by hand, since strptime was a tenth of parsing a tweet.
+_CREATED_AT_SHAPE = re.compile(rf"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ({'|'.join(_MONTH_NAMES)}) "
+                               r"(\d\d) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d) (\d{4})")
 
 
 def unescape(text: str) -> str:
@@ -52,8 +57,15 @@ def readable_text(text: str, entities: dict, media: list | None = None) -> str:
 def parse_created_at(value) -> datetime | None:
     if not isinstance(value, str):
         return None
+    value = value.strip()
     try:
-        return datetime.strptime(value.strip(), _CREATED_AT).astimezone(UTC)
+        shape = _CREATED_AT_SHAPE.fullmatch(value)
+        if shape is None:
+            return datetime.strptime(value, _CREATED_AT).astimezone(UTC)
+        month, day, hour, minute, second, sign, off_h, off_m, year = shape.groups()
+        offset = timedelta(hours=int(off_h), minutes=int(off_m)) * (-1 if sign == "-" else 1)
+        return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second),
+                        tzinfo=timezone(offset) if offset else UTC).astimezone(UTC)
     except ValueError:
         return None
 

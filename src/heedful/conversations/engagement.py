@@ -12,7 +12,7 @@ def record_engagement(channel, provider_message_id: str, engagement: dict[str, i
 
     Returns 1 when the message is known, 0 when it is not (a post Heedful never received).
     """
-    message = Message.objects.filter(channel=channel, provider_message_id=provider_message_id).first()
+    message = Message.objects.filter(channel=channel).with_provider_ids([provider_message_id]).first()
     if message is None:
         return 0
     merged = {**message.metadata.get("engagement", {}), **engagement}

@@ -19,7 +19,7 @@ NOTHING_STORED = "deleted on the provider: no stored message has this id"
 def apply_deletion(channel, deletion: Deletion, outcome) -> None:
     """Call inside the pipeline's transaction; counts go on the event's outcome."""
     found = list(Message.objects.select_related("author_identity")
-                 .filter(channel=channel, provider_message_id=deletion.provider_message_id))
+                 .filter(channel=channel).with_provider_ids([deletion.provider_message_id]))
     if not found:
         outcome.ignored.append(NOTHING_STORED)
         return

@@ -181,7 +181,7 @@ def dedupe(channel, items: list[tuple[int, InboundMessage]],
     Each one dropped counts as a duplicate on its event's outcome.
     """
     ids = [m.provider_message_id for _, m in items if m.provider_message_id]
-    seen = set(Message.objects.filter(channel=channel, provider_message_id__in=ids)
+    seen = set(Message.objects.filter(channel=channel).with_provider_ids(ids)
                .values_list("provider_message_id", flat=True))
     fresh = []
     for event_id, msg in items:
@@ -227,7 +227,7 @@ class Threads:
     def __init__(self, channel, identified, batch: bulk.ConversationBatch, outcomes: dict[int, Outcome]):
         self.channel, self.batch, self.outcomes = channel, batch, outcomes
         reply_ids = {r for _, m, _ in identified for r in m.reply_to_ids if r}
-        by_reply = dict(Message.objects.filter(channel=channel, provider_message_id__in=reply_ids)
+        by_reply = dict(Message.objects.filter(channel=channel).with_provider_ids(reply_ids)
                         .values_list("provider_message_id", "conversation_id"))
         by_key = bulk.conversations_by_thread_key(channel, [
             (identity.contact_id if identity else None, m.thread_key) for _, m, identity in identified])
@@ -272,7 +272,7 @@ class Threads:
         """Whether a message this one answers was committed since the batch read its parents
         (another worker's batch finished in between): then the next try threads it."""
         ids = [r for r in msg.reply_to_ids if r]
-        return bool(ids) and Message.objects.filter(channel=self.channel, provider_message_id__in=ids).exists()
+        return bool(ids) and Message.objects.filter(channel=self.channel).with_provider_ids(ids).exists()
 
     def _parent_in_flight(self, msg: InboundMessage) -> str:
         return next((k for k in self.provider.parent_event_keys(self.channel, msg) if k in self.in_flight), "")
@@ -386,7 +386,7 @@ def apply_status(channel, status) -> int:
                                        conversation__contact__identities__handle=normalized_handle(who.kind, who.handle))
         messages = messages.exclude(delivery_status__in=[Delivery.READ, Delivery.FAILED])[:500]
     else:
-        messages = Message.objects.filter(channel=channel, provider_message_id=status.provider_message_id)
+        messages = Message.objects.filter(channel=channel).with_provider_ids([status.provider_message_id])
     return sum(delivery.set_status(m, status.status, error=status.error) for m in messages)
 
 

@@ -40,13 +40,18 @@ def is_spike(history: list[float], current: float, k: float | None = None, *, fl
 def negative_mention_counts(at: datetime) -> dict[int, list[int]]:
     """channel -> [negative inbound messages in each 24 h window, oldest first; the last is the
     latest 24 h], eight windows, in one query."""
+    return {r["channel_id"]: [r[f"w{i}"] for i in range(8)] for r in negative_mention_counts_query(at)}
+
+
+def negative_mention_counts_query(at: datetime):
     start = at - timedelta(days=8)
-    windows = {f"w{i}": Count("pk", filter=Q(sent_at__gte=start + timedelta(days=i),
-                                              sent_at__lt=start + timedelta(days=i + 1))) for i in range(8)}
+    # Count("sent_at"), not the ids: the msg_negative_mentions index alone answers it.
+    windows = {f"w{i}": Count("sent_at", filter=Q(sent_at__gte=start + timedelta(days=i),
+                                                   sent_at__lt=start + timedelta(days=i + 1))) for i in range(8)}
     rows = (Message.objects.filter(direction="in", automated=False, sentiment__lte=NEGATIVE,
                                    sent_at__gte=start, sent_at__lt=at)
-            .values("channel_id").annotate(**windows))
-    return {r["channel_id"]: [r[f"w{i}"] for i in range(8)] for r in rows}
+            .values("channel_id").annotate(**windows).order_by())
+    return rows
 
 
 def negative_mentions_alerts(at: datetime | None = None) -> list[Alert]:

@@ -18,7 +18,7 @@ def list_messages(request, provider_message_id: str = "", conversation: int | No
     require_text_reader(request.auth)
     qs = messages_for(request.auth)
     if provider_message_id:
-        qs = qs.filter(provider_message_id=provider_message_id)
+        qs = qs.with_provider_ids([provider_message_id])
     if conversation:
         qs = qs.filter(conversation_id=conversation)
     qs = qs.prefetch_related("attachments").order_by("-sent_at", "-id")

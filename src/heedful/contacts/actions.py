@@ -121,8 +121,12 @@ def resolve_identities(handles) -> dict[tuple[str, str], Identity]:
 
 def _blocked_many(missing) -> dict[tuple[str, str], Identity]:
     hashed = {keys.erased_handle(kind, key): (kind, key) for kind, key in missing}
+    # The kinds too, as blocked_identity does: (kind, handle) is the index; without the kind
+    # this read every identity of the desk once per batch.
+    kinds = {k for kind, _ in missing for k in (kind, *keys.siblings(kind))}
     found = {}
-    for identity in Identity.objects.select_related("contact").filter(handle__in=list(hashed), blocked=True):
+    for identity in Identity.objects.select_related("contact").filter(kind__in=kinds, handle__in=list(hashed),
+                                                                      blocked=True):
         kind, key = hashed[identity.handle]
         if identity.kind in (kind, *keys.siblings(kind)):
             found[(kind, key)] = identity

@@ -25,11 +25,10 @@ import re
 from difflib import SequenceMatcher
 
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Upper
 
 from heedful.audit.actions import record as audit
 from heedful.channels import registry
-from heedful.contacts import merging, normalize
+from heedful.contacts import merging, normalize, selectors
 from heedful.contacts.actions import add_identity, blocked_identity
 from heedful.contacts.models import Contact, Identity, LinkSuggestion, SuggestionStatus
 from heedful.core.clock import now
@@ -238,10 +237,7 @@ def suggest_similar(identities: list[Identity]) -> int:
         return 0
     # Ids first: a new sender's namesake is mostly its own new contact, and loading contacts with
     # their identities for nothing was most of the cost of a batch of new senders.
-    named = (Contact.objects.annotate(upper_name=Upper("name"))  # the contact_name_upper index
-             .filter(upper_name__in=list(wanted), merged_into__isnull=True, erased_at__isnull=True)
-             .values_list("pk", "upper_name")[:1000])  # no ORDER BY: it made PostgreSQL walk the pk
-    others = {pk: name for pk, name in named
+    others = {pk: name for pk, name in selectors.namesakes(wanted)
               if any(identity.contact_id != pk for identity, _ in wanted.get(name, ()))}
     candidates: dict[str, list[Contact]] = {}
     if others:

@@ -6,7 +6,9 @@ pages and the API live with them in web/contact_queries.py, so this app never im
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Upper
 
 from heedful.contacts import normalize
 from heedful.contacts.models import Contact, LinkSuggestion, MergeRecord, SuggestionStatus
@@ -47,3 +49,26 @@ def merges(contact: Contact) -> QuerySet[MergeRecord]:
     """Merges into this contact that can still be undone."""
     return (MergeRecord.objects.filter(target=contact, unmerged_at__isnull=True, erased=False)
             .select_related("source").order_by("-pk"))
+
+
+def namesakes(upper_names, per_name: int = 50) -> list[tuple[int, str]]:
+    """(contact id, upper-cased name) of live contacts with any of these names, at most
+    `per_name` each, through the contact_name_upper index.
+
+    On PostgreSQL one index probe per name (a LATERAL join). Asked as one `upper(name) IN (...)`,
+    the planner guessed the expression's selectivity on a table that grew since its last
+    ANALYZE and read every contact computing upper() (300 ms a batch at 40,000 contacts).
+    """
+    names = sorted(set(upper_names))
+    if not names:
+        return []
+    if connection.vendor != "postgresql":
+        return list(Contact.objects.annotate(upper_name=Upper("name"))
+                    .filter(upper_name__in=names, merged_into__isnull=True, erased_at__isnull=True)
+                    .values_list("pk", "upper_name")[:per_name * len(names)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, n.name FROM unnest(%s::text[]) AS n(name) CROSS JOIN LATERAL ("
+            " SELECT id FROM contacts_contact WHERE upper(name::text) = n.name"
+            " AND merged_into_id IS NULL AND erased_at IS NULL LIMIT %s) AS c", [names, per_name])
+        return cursor.fetchall()

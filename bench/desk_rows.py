@@ -121,7 +121,7 @@ class Context:
 
 def write_threads(conn_conversations, conn_messages, ctx: Context, rng: random.Random) -> tuple[int, int]:
     conversations = Copier(conn_conversations, "conversations_conversation", CONVERSATION_COLUMNS,
-                           optional=("replies_count", "reopened_count"))
+                           optional=("replies_count", "reopened_count", "last_outbound_at"))
     messages = Copier(conn_messages, "conversations_message", MESSAGE_COLUMNS)
     sentiments = [f"{rng.uniform(-1, 1):.3f}" for _ in range(997)]
     priorities = [1] * 72 + [0] * 10 + [2] * 14 + [3] * 4
@@ -151,7 +151,7 @@ def _one_thread(i, big, mid, conversations, messages, ctx: Context, rng, sentime
     public = "t" if provider in PUBLIC_PROVIDERS and rng.random() < 0.8 else "f"
     agent_name = f"Agent {assignee or ctx.agents[0]}"
     first = last - gap * (length - 1)
-    last_in = first_out = None
+    last_in = first_out = last_out = None
     prev_pid, subject, preview, replies = "", "", "", 0
     for j in range(length):
         at = first + j * gap
@@ -168,7 +168,7 @@ def _one_thread(i, big, mid, conversations, messages, ctx: Context, rng, sentime
                    f"{sentiments[mid % 997]}\ten\t{{}}")
         else:
             text, preview, _ = rng.choice(ctx.pools.outbound)
-            first_out = first_out or at
+            first_out, last_out = first_out or at, at
             replies += 1
             row = (f"{mid}\t{cid}\t{channel_id}\tout\t{N}\t{assignee or ctx.agents[0]}\t{agent_name}\t\t{text}\t"
                    f"{text}\t\tbench-{mid}\t{prev_pid}\t{public}\tf\t{ts(at)}\t{ts(at + 1)}\tsent\t\t{N}\ten\t{{}}")
@@ -176,7 +176,8 @@ def _one_thread(i, big, mid, conversations, messages, ctx: Context, rng, sentime
         prev_pid = f"bench-{mid}"
         mid += 1
     resolved = ts(last + 3600) if status == "resolved" else N
-    counters = {"replies_count": replies, "reopened_count": 1 if cid % 31 == 0 else 0}
+    counters = {"replies_count": replies, "reopened_count": 1 if cid % 31 == 0 else 0,
+                "last_outbound_at": ts(last_out) if last_out else N}
     tail = "".join(f"\t{counters[c]}" for c in conversations.optional)
     conversations.row(
         f"{cid}\t{channel_id}\t{ctx.ids.contact + contact}\t{status}\t"

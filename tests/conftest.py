@@ -71,13 +71,17 @@ def _fresh_django_cache():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_channel_cache():
-    """Ids are reused after each test's reset: never serve a previous test's channel."""
+def _fresh_process_caches():
+    """Ids are reused after each test's reset: never serve a previous test's channel, nor its
+    backlog banner."""
     from heedful.channels import cache
+    from heedful.ingestion import backlog
 
     cache.forget()
+    backlog.forget()
     yield
     cache.forget()
+    backlog.forget()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from heedful.accounts.models import Role
@@ -79,6 +80,14 @@ def test_sla_view_lists_customers_waiting_over_an_hour(inbox, conversation_a, cl
     assert b"sla-breach" in response.content
     inbox.post(f"/conversations/{conversation_a.pk}/reply/", {"text": "Looking into it"})
     assert row_ids(inbox.get("/inbox/?view=sla")) == []
+    assert b"Waiting for a reply" not in inbox.get("/inbox/").content
+    # the customer writes again: waiting once more, and over an hour later at risk again
+    post_api_message(client, channel_a, "Any news?", thread="order-1")
+    assert b"Waiting for a reply" in inbox.get("/inbox/").content
+    Conversation.objects.filter(pk=conversation_a.pk).update(
+        last_inbound_at=F("last_inbound_at") - timedelta(minutes=61),
+        last_outbound_at=F("last_outbound_at") - timedelta(minutes=61))
+    assert row_ids(inbox.get("/inbox/?view=sla")) == [conversation_a.pk]
 
 
 def test_filters(inbox, client, agent_a, channel_a, conversation_a, teams):

@@ -110,3 +110,13 @@ def test_api_label_filter_uses_the_label_name_and_through_indexes(desk, agent_a)
     plan = _plan(_one(_queries(lambda: list(qs.values_list("pk", flat=True))), "UPPER("))
     assert "Bitmap Index Scan on label_name_upper" in plan, plan
     assert "Seq Scan on conversations_label_conversations" not in plan, plan
+
+
+@postgres_only
+def test_sla_count_reads_the_open_awaiting_index(desk, agent_a):
+    """The sidebar's "SLA at risk" count: unanswered open conversations from the partial index
+    conv_open_awaiting, not an anti-join on the messages of every open conversation."""
+    queries = _queries(lambda: inbox_query.capped_count(inbox_query.conversations(agent_a, InboxFilter(view="sla"))))
+    plan = _plan(_one(queries, "COUNT(*)"))
+    assert "conv_open_awaiting" in plan, plan
+    assert "conversations_message" not in plan, plan

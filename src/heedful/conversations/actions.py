@@ -7,7 +7,8 @@ Agent replies, which also create a delivery, are `outbound.replies.reply` (it ca
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 
 from heedful.conversations import mentions
 from heedful.conversations.models import Conversation, Direction, Message, Note, Status
@@ -47,10 +48,12 @@ def append_message(conversation: Conversation, **fields) -> Message:
             updates["status"] = Status.OPEN
             updates["resolved_at"] = None
             updates["reopened_count"] = F("reopened_count") + 1
-    elif message.direction == Direction.OUT and not message.automated:  # a survey is no answer
-        updates["replies_count"] = F("replies_count") + 1
-        if conversation.first_response_at is None:
-            updates["first_response_at"] = at
+    elif message.direction == Direction.OUT:
+        updates["last_outbound_at"] = Greatest(Coalesce(F("last_outbound_at"), Value(at)), Value(at))
+        if not message.automated:  # a survey is no answer
+            updates["replies_count"] = F("replies_count") + 1
+            if conversation.first_response_at is None:
+                updates["first_response_at"] = at
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
     emit(names.MESSAGE_CREATED, message_id=message.pk, conversation_id=conversation.pk,
          direction=message.direction)

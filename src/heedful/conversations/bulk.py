@@ -19,7 +19,7 @@ from heedful.core.bulk_update import update_rows
 from heedful.events import names
 from heedful.events.dispatcher import emit
 
-_COUNTER_FIELDS = ["messages_count", "replies_count", "reopened_count", "last_activity_at", "preview", "last_inbound_at", "status",
+_COUNTER_FIELDS = ["messages_count", "replies_count", "reopened_count", "last_activity_at", "preview", "last_inbound_at", "last_outbound_at", "status",
                    "resolved_at", "first_response_at", "score", "priority", "sentiment"]
 
 
@@ -80,6 +80,7 @@ class ConversationBatch:
                 if conversation.pk:
                     self.reopened.add(conversation.pk)
         elif message.direction == Direction.OUT:
+            conversation.last_outbound_at = max(filter(None, [conversation.last_outbound_at, at]))
             conversation.replies_count += 1
             if conversation.first_response_at is None:
                 conversation.first_response_at = at

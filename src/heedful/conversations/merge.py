@@ -55,11 +55,13 @@ def _recount(target: Conversation, source: Conversation) -> None:
         count=Count("id"),
         last_inbound=Max("sent_at", filter=Q(direction=Direction.IN, automated=False)),
         first_out=Min("sent_at", filter=Q(direction=Direction.OUT)),
+        last_out=Max("sent_at", filter=Q(direction=Direction.OUT)),
     )
     latest = Message.objects.filter(conversation=target).order_by("-sent_at", "-id").first()
     target.messages_count = stats["count"]
     target.last_inbound_at = stats["last_inbound"]
     target.first_response_at = stats["first_out"]
+    target.last_outbound_at = stats["last_out"]
     target.created_at = min(target.created_at, source.created_at)
     target.last_activity_at = max(target.last_activity_at, source.last_activity_at)
     target.priority = max(target.priority, source.priority)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 
 from heedful.core.models import TimeStamped
@@ -36,6 +36,11 @@ class Delivery(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# No brand message since the customer's last one. A query must spell the condition this way for
+# PostgreSQL to use the partial index conv_open_awaiting.
+AWAITING_REPLY = Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=F("last_inbound_at"))
+
+
 class Conversation(models.Model):
     channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="conversations")
     contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="conversations")
@@ -59,6 +64,9 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(db_index=True)
     last_activity_at = models.DateTimeField(db_index=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # The newest brand message (any, a survey too): with last_inbound_at it says whether the
+    # customer awaits an answer without reading the messages (`AWAITING_REPLY`).
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
@@ -74,6 +82,9 @@ class Conversation(models.Model):
             models.Index(fields=["contact", "-last_activity_at"], name="conv_contact_timeline"),
             models.Index(fields=["team", "status", "-priority", "-last_activity_at"], name="conv_team_inbox"),
             models.Index(fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_inbox"),
+            # the "SLA at risk" view and its count: open, unanswered, by how long they waited
+            models.Index(fields=["last_inbound_at"], condition=Q(status="open") & AWAITING_REPLY,
+                         name="conv_open_awaiting"),
         ]
 
     def __str__(self):

@@ -8,14 +8,19 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
 from heedful.accounts.access import conversations_for, team_ids
 from heedful.channels.models import Channel
 from heedful.contacts.models import Contact, Identity
 from heedful.conversations import search
-from heedful.conversations.models import Conversation, Direction, Message, Priority, Status
+from heedful.conversations.models import (
+    AWAITING_REPLY,
+    Conversation,
+    Priority,
+    Status,
+)
 from heedful.core.clock import now
 from heedful.web import keyset
 
@@ -87,13 +92,6 @@ class InboxFilter:
         return bool(self.params(view="all"))
 
 
-def awaiting_reply() -> Exists:
-    """True when no agent message came after the customer's last one."""
-    answered = Message.objects.filter(conversation=OuterRef("pk"), direction=Direction.OUT,
-                                      sent_at__gte=OuterRef("last_inbound_at"))
-    return ~Exists(answered)
-
-
 def conversations(user, f: InboxFilter) -> QuerySet[Conversation]:
     qs = _by_view(user, conversations_for(user), f.view)
     if f.status != "any" and f.view != "sla":
@@ -126,7 +124,7 @@ def _by_view(user, qs: QuerySet, view: str) -> QuerySet:
         return qs.filter(public=True)
     if view == "sla":
         cutoff = now() - timedelta(minutes=sla_minutes())
-        return qs.filter(status=Status.OPEN, last_inbound_at__lte=cutoff).filter(awaiting_reply())
+        return qs.filter(Q(status=Status.OPEN) & AWAITING_REPLY, last_inbound_at__lte=cutoff)
     return qs
 
 
@@ -203,8 +201,7 @@ def _rows(qs: QuerySet, ids: list[int]) -> list[Conversation]:
     if not ids:
         return []
     found = {c.pk: c for c in qs.model._default_manager.filter(pk__in=ids)
-             .select_related("channel", "contact", "assignee").prefetch_related("labels")
-             .annotate(awaiting=awaiting_reply())}
+             .select_related("channel", "contact", "assignee").prefetch_related("labels")}
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -213,9 +210,15 @@ def capped_count(qs: QuerySet, cap: int = 99) -> str:
     return f"{cap}+" if n > cap else str(n)
 
 
-def sla_state(conversation: Conversation, awaiting: bool) -> dict | None:
+def awaiting_reply(conversation: Conversation) -> bool:
+    """No brand message since the customer's last one (`AWAITING_REPLY`, in Python)."""
+    last_in, last_out = conversation.last_inbound_at, conversation.last_outbound_at
+    return last_out is None or (last_in is not None and last_out < last_in)
+
+
+def sla_state(conversation: Conversation) -> dict | None:
     """How long the customer has waited for an answer: ok, warn (half the target), breach."""
-    if conversation.status != Status.OPEN or not awaiting or not conversation.last_inbound_at:
+    if conversation.status != Status.OPEN or not conversation.last_inbound_at or not awaiting_reply(conversation):
         return None
     waited = now() - conversation.last_inbound_at
     minutes = int(waited.total_seconds() // 60)

@@ -8,6 +8,8 @@ value from a customer goes through `escape`.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -33,7 +35,7 @@ _CLOCK = ('<svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><c
 def render(c, querystring: str = "") -> SafeString:
     """`querystring` is the inbox filter's, carried into the conversation link."""
     pk = c.pk
-    sla = sla_for(c, getattr(c, "awaiting", None))
+    sla = sla_for(c)
     link = f"/conversations/{pk}/" + (f"?{escape(querystring)}" if querystring else "")
     contact = c.contact
     out = [f'\n<li class="row prio-{escape(c.priority)}{" is-resolved" if c.status == "resolved" else ""}" '
@@ -49,8 +51,8 @@ def render(c, querystring: str = "") -> SafeString:
     out.extend(f'<span class="tag tag-label">{escape(label.name)}</span>' for label in c.labels.all())
     out.append('\n      </span>\n      <span class="row-preview">')
     if c.subject and c.subject not in c.preview:
-        out.append(f'<span class="row-subject">{escape(Truncator(c.subject).chars(80))}</span> &middot; ')
-    out.append(f'{escape(Truncator(c.preview).chars(160))}</span>\n    </span>\n'
+        out.append(f'<span class="row-subject">{escape(_truncate(c.subject, 80))}</span> &middot; ')
+    out.append(f'{escape(_truncate(c.preview, 160))}</span>\n    </span>\n'
                f'    <span class="row-meta">\n      <span class="row-badges">\n        ')
     if c.priority >= 2:
         out.append(f'<span class="pill prio prio-{escape(c.priority)}">{escape(c.get_priority_display())}</span>')
@@ -81,6 +83,18 @@ def render(c, querystring: str = "") -> SafeString:
     out.append(f'\n        <time datetime="{last.isoformat()}" title="{last:%Y-%m-%d %H:%M} UTC">'
                f'{compact_since(c.last_activity_at)}</time>\n      </span>\n    </span>\n  </a>\n</li>\n')
     return mark_safe("".join(out))
+
+
+def _truncate(text: str, length: int) -> str:
+    """`Truncator(text).chars(length)`, which walks every character in Python (a third of a
+    row's time). It counts the NFC form's characters except combining ones; without any, the
+    first length + 1 characters decide (a prefix of an NFC text is NFC)."""
+    text = unicodedata.normalize("NFC", text)
+    if len(text) <= length:
+        return text
+    if any(map(unicodedata.combining, text)):
+        return Truncator(text).chars(length)
+    return Truncator(text[:length + 1]).chars(length)
 
 
 def _timers(context: dict) -> str:

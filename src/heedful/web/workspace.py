@@ -30,10 +30,6 @@ def pickers(user, conversation: Conversation) -> dict:
     return {"agents": people, "teams": assignable_teams(user).order_by("name")}
 
 
-def awaiting(conversation: Conversation) -> bool:
-    return Conversation.objects.filter(pk=conversation.pk).filter(inbox_query.awaiting_reply()).exists()
-
-
 def chrome_context(user, conversation: Conversation) -> dict:
     """Header and side panel: status, assignment, labels, the customer and their history."""
     contact = access_contact(user, conversation.contact_id)
@@ -48,7 +44,7 @@ def chrome_context(user, conversation: Conversation) -> dict:
         "history": history, "merged_into": merged.target if merged else None,
         "mergeable": mergeable, "labels": conversation.labels.all(),
         **pickers(user, conversation), "priorities": Priority.choices,
-        "sla": inbox_query.sla_state(conversation, awaiting(conversation)),
+        "sla": inbox_query.sla_state(conversation),
         "channel_ui": channels_ui.look(conversation.channel.provider),
     }
 

@@ -3,6 +3,7 @@
 import json
 
 from heedful.conversations.models import Message
+from heedful.web import inbox_query
 
 from .conftest import (
     dumps,
@@ -58,10 +59,18 @@ def test_quote_and_engagement_are_kept(client, channel):
     assert metadata["engagement"] == {"retweets": 14, "likes": 31, "replies": 5, "quotes": 2}
 
 
+def awaiting(provider_message_id) -> bool:
+    conversation = Message.objects.get(provider_message_id=provider_message_id).conversation
+    return inbox_query.awaiting_reply(conversation)
+
+
 def test_brand_reply_is_an_echo_and_customer_reply_threads(api, channel):
     post_fixture(api, channel, "mention_tweet.json")
+    assert awaiting(MENTION)
     post_fixture(api, channel, "brand_reply_tweet.json")
+    assert not awaiting(MENTION)  # the echo is the brand's answer, whoever sent it
     post_fixture(api, channel, "customer_reply_tweet.json")
+    assert awaiting(MENTION)
     messages = messages_by_provider_id(api)
     root = messages[MENTION]["conversation"]
     echo = messages["1900000000000000002"]

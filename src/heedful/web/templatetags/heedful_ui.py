@@ -97,8 +97,8 @@ def duration(minutes: int) -> str:
 
 
 @register.simple_tag
-def sla_for(conversation, awaiting=None):
-    return sla_state(conversation, bool(awaiting))
+def sla_for(conversation):
+    return sla_state(conversation)
 
 
 @register.filter

@@ -72,16 +72,18 @@ def _fresh_django_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Ids are reused after each test's reset: never serve a previous test's channel, nor its
-    backlog banner."""
+    """Ids are reused after each test's reset: never serve a previous test's channel, backlog
+    banner, SLA policies or label rules."""
     from heedful.channels import cache
     from heedful.ingestion import backlog
+    from heedful.routing import sla, topics
 
-    cache.forget()
-    backlog.forget()
+    forgets = (cache.forget, backlog.forget, sla.forget, topics.forget)
+    for forget in forgets:
+        forget()
     yield
-    cache.forget()
-    backlog.forget()
+    for forget in forgets:
+        forget()
 
 
 @pytest.fixture

@@ -19,3 +19,13 @@ class RoutingConfig(AppConfig):
                 jobs.enqueue_now("heedful.routing.rescore", payload["conversation_id"])
 
         listen(names.CONVERSATION_UPDATED)(engagement_changed)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from heedful.routing import sla, topics
+        from heedful.routing.models import BusinessHours, LabelRule, SlaPolicy
+
+        # the pipeline's per-process copies, however a row is saved here (API, admin, a command)
+        for model, forget in ((SlaPolicy, sla.forget), (BusinessHours, sla.forget), (LabelRule, topics.forget)):
+            post_save.connect(forget, sender=model, dispatch_uid=f"forget-on-save-{model.__name__}")
+            post_delete.connect(forget, sender=model, dispatch_uid=f"forget-on-delete-{model.__name__}")

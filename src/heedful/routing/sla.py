@@ -9,6 +9,7 @@ the working time the pause took.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,14 @@ from heedful.routing.models import SlaPolicy
 
 TARGETS = ("first_response", "next_response", "resolution")
 LABELS = {"first_response": "first response", "next_response": "next response", "resolution": "resolution"}
+
+
+KEEP_SECONDS = 5.0
+_kept: dict[str, tuple[float, Policies]] = {}
+
+
+def forget(**_) -> None:
+    _kept.clear()
 
 
 @dataclass
@@ -30,6 +39,18 @@ class Policies:
     def load(cls) -> Policies:
         rows = list(SlaPolicy.objects.select_related("business_hours").order_by("id"))
         return cls(rows, {p.pk: hours.Calendar.of(p.business_hours) for p in rows})
+
+    @classmethod
+    def recent(cls) -> Policies:
+        """`load()`, kept in the process for KEEP_SECONDS: every batch of the pipeline needs
+        them. A policy or calendar saved here is seen at once (`forget` on save), elsewhere
+        within KEEP_SECONDS."""
+        kept = _kept.get("policies")
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
+        policies = cls.load()
+        _kept["policies"] = (time.monotonic() + KEEP_SECONDS, policies)
+        return policies
 
     def match(self, team_id, channel_id, priority) -> SlaPolicy | None:
         """The most specific policy for a conversation (null fields match all; oldest first on ties)."""

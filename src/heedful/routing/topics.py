@@ -3,14 +3,15 @@
 Every enabled `LabelRule` is compiled into one regular expression per channel (all keywords of
 all rules that apply there, as whole words, any case), so a message is scanned once however
 many rules there are. The compiled set is cached per process and rebuilt when a one-row
-fingerprint of the table (count, highest id, latest change), read once per batch, differs: a
-change made in any process applies from the next batch on, at the cost of one tiny query a
-batch instead of a compile.
+fingerprint of the table (count, highest id, latest change) differs. The fingerprint is read
+at most every CHECK_SECONDS (it was a query per batch): a change made in this process applies
+at once (`forget` after commit), one made in another within seconds.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -47,19 +48,25 @@ class Compiled:
         return self.by_channel.get(channel_id) or self.by_channel[None]
 
 
+CHECK_SECONDS = 5.0  # how late another process's rule change may be seen (this one's: at once)
 _cache: dict[str, Compiled | None] = {"compiled": None}
+_checked = {"at": 0.0}
 
 
-def forget() -> None:
+def forget(**_) -> None:
     _cache["compiled"] = None
 
 
 def current() -> Compiled:
-    """The compiled rules, rebuilt when the table changed since they were compiled."""
+    """The compiled rules, rebuilt when the table changed since they were compiled. The table
+    is looked at every CHECK_SECONDS at most: each batch of the pipeline asks."""
     compiled = _cache["compiled"]
+    if compiled is not None and _checked["at"] > time.monotonic():
+        return compiled
     mark = _fingerprint()
     if compiled is None or compiled.fingerprint != mark:
         compiled = _cache["compiled"] = _compile(mark)
+    _checked["at"] = time.monotonic() + CHECK_SECONDS
     return compiled
 
 

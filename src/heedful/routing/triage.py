@@ -36,7 +36,7 @@ class Router:
         self.history = _history(contact_ids, min(times) - self.days, max(times)) if contact_ids else {}
         ids = [pk for pk in (existing or ()) if pk]
         self.states = {s.pk: s for s in ConversationRouting.objects.filter(pk__in=ids)} if ids else {}
-        self.policies = policies if policies is not None else (sla.Policies.load() if channel else sla.Policies([], {}))
+        self.policies = policies if policies is not None else (sla.Policies.recent() if channel else sla.Policies([], {}))
         self.touched: dict[int, tuple[Conversation, ConversationRouting]] = {}
         self.opened: dict[int, list[tuple[Conversation, str]]] = defaultdict(list)  # contact -> new in batch
         self.to_assign: set[int] = set()  # id() of conversations that need an agent

@@ -8,7 +8,8 @@ from heedful.web.templatetags.heedful_ui import linkify
 
 WORDS = st.sampled_from(["hello", "www.example.com", "https://shop.test/o?id=1&x=<b>", "ann@example.com",
                          "example.org", "my.parcel", "<script>", "&amp;", "(see", "http://", "a.b.c",
-                         "\n", "  ", ".COM", "x.net/", "'", '"', "ftp://x"])
+                         "\n", "  ", ".COM", "x.net/", "'", '"', "ftp://x", "@115887", "Hey @ann!", "a@b", "@b.co",
+                         "x@y.z", "(ann@shop.test)", "@", "a@", "mail:a@b.c"])
 TEXT = st.one_of(st.text(max_size=80), st.lists(WORDS, max_size=12).map(" ".join))
 
 

@@ -448,6 +448,10 @@ class BaseProvider:
         raise NotImplementedError
 
     # -- message templates (pre-approved messages, e.g. WhatsApp outside its window) ---------
+    # True for a provider with approved templates: only then is a reply payload built to ask
+    # `needs_template` (three reads of the thread, on every conversation page).
+    has_templates: bool = False
+
     def needs_template(self, channel, payload: dict) -> bool:
         """True when a free-form reply would be refused now and only an approved template may
         go (WhatsApp outside its 24-hour window). Default: free-form replies always go."""

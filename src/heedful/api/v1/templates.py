@@ -32,7 +32,7 @@ def list_templates(request, conversation_id: int, refresh: bool = False):
     again), and whether only a template may be sent now (`required`)."""
     conversation = access_conversation(request.auth, conversation_id)
     provider = registry.get(conversation.channel.provider)
-    required = provider.needs_template(conversation.channel, reply_payload(conversation))
+    required = provider.has_templates and provider.needs_template(conversation.channel, reply_payload(conversation))
     found = templates.approved(conversation.channel, refresh=refresh)
     return {"required": required, "count": len(found), "results": found}
 

@@ -55,8 +55,9 @@ def email_srcdoc(html: str) -> str:
 
 
 # What Django's urlize turns into a link: a scheme, "www.", an address, or a bare domain under
-# one of the few top-level domains it knows. Text with none of them only needs escaping.
-_LINKABLE = re.compile(r"://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)\b", re.I)
+# one of the few top-level domains it knows. Text with none of them only needs escaping. An
+# address is a word like \S+@\S+\.\S+, so an @mention (every other tweet) is no candidate.
+_LINKABLE = re.compile(r"://|www\.|\S@\S+\.\S|\.(?:com|edu|gov|int|mil|net|org)\b", re.I)
 
 
 @register.filter(is_safe=True, needs_autoescape=True)

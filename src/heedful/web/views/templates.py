@@ -22,7 +22,7 @@ _FIELD = re.compile(r"^var-(header|body|button-\d+)-(\d+)$")
 def offer(conversation) -> dict:
     """Context for the reply box: `template_offer` is None while free text may be sent."""
     provider = registry.get(conversation.channel.provider)
-    if not provider.needs_template(conversation.channel, reply_payload(conversation)):
+    if not provider.has_templates or not provider.needs_template(conversation.channel, reply_payload(conversation)):
         return {"template_offer": None}
     try:
         found = templates.approved(conversation.channel)

@@ -68,6 +68,7 @@ class WhatsAppProvider(GraphWebhook, BaseProvider):
     identity_kinds = (WHATSAPP,)
     max_text_length = 4096
     credentials = WhatsAppCredentials
+    has_templates = True
 
     # -- inbound ---------------------------------------------------------------------------
     def parse(self, channel, raw: bytes, content_type: str = "") -> ParsedEvent:

@@ -120,3 +120,20 @@ def test_sla_count_reads_the_open_awaiting_index(desk, agent_a):
     plan = _plan(_one(queries, "COUNT(*)"))
     assert "conv_open_awaiting" in plan, plan
     assert "conversations_message" not in plan, plan
+
+
+@postgres_only
+def test_team_agents_first_page_reads_only_the_inbox_index(desk, agent_a):
+    """A team agent's page ids: the scope (team, the team's channels, own assignments) is tested
+    on the inbox index's own columns, not on conversation rows read and thrown away."""
+    queries = _queries(lambda: inbox_query.page(inbox_query.conversations(agent_a, InboxFilter())))
+    ids = _one(queries, 'SELECT "conversations_conversation"."id" AS "pk"', "ORDER BY")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_bitmapscan = off")
+        try:
+            cursor.execute("EXPLAIN " + ids)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan; RESET enable_bitmapscan")
+    assert "Index Only Scan using conv_inbox on conversations_conversation" in plan, plan

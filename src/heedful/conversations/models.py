@@ -41,6 +41,11 @@ class Delivery(models.TextChoices):
 AWAITING_REPLY = Q(last_outbound_at__isnull=True) | Q(last_outbound_at__lt=F("last_inbound_at"))
 
 
+# What the inbox index carries besides its order: the reader scope's columns (team, channel,
+# assignee; accounts.access.conversations_for).
+INBOX_FILTERED = ("team", "channel", "assignee")
+
+
 class Conversation(models.Model):
     channel = models.ForeignKey("channels.Channel", on_delete=models.PROTECT, related_name="conversations")
     contact = models.ForeignKey("contacts.Contact", on_delete=models.PROTECT, related_name="conversations")
@@ -76,9 +81,14 @@ class Conversation(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "-priority", "-last_activity_at", "-id"], name="conv_inbox"),
+            # The inbox order. The columns a reader's scope and the common filters test are kept
+            # in the index too, so walking it to the first 50 rows a team agent may read (or of
+            # one channel) reads no conversation row it then throws away.
+            models.Index(fields=["status", "-priority", "-last_activity_at", "-id"], name="conv_inbox",
+                         include=INBOX_FILTERED),
             # the inbox with every status ("any"): same order, no status prefix
-            models.Index(fields=["-priority", "-last_activity_at", "-id"], name="conv_inbox_any"),
+            models.Index(fields=["-priority", "-last_activity_at", "-id"], name="conv_inbox_any",
+                         include=INBOX_FILTERED),
             models.Index(fields=["contact", "-last_activity_at"], name="conv_contact_timeline"),
             models.Index(fields=["team", "status", "-priority", "-last_activity_at"], name="conv_team_inbox"),
             models.Index(fields=["assignee", "status", "-last_activity_at"], name="conv_assignee_inbox"),

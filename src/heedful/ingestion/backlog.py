@@ -9,18 +9,18 @@ the oldest pending one took 9 ms of a 50 ms page."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 
 from heedful.core.clock import now
+from heedful.core.kept import Kept
 from heedful.ingestion.models import EventStatus, InboundEvent
 
 COUNT_CAP = 100_000  # at this the banner says "100000+": counting further costs more than it tells
 KEEP_SECONDS = 5.0  # the longest a banner shows late, or stays after the backlog drained
-_kept: dict[float, tuple[float, Backlog | None]] = {}  # threshold -> (until, answer)
+_kept = Kept(KEEP_SECONDS)  # by threshold
 
 
 @dataclass(frozen=True)
@@ -37,17 +37,11 @@ def catching_up() -> Backlog | None:
     """The backlog when the oldest unprocessed event has waited past HEEDFUL_CATCHING_UP_SECONDS,
     else None. Events waiting for a scheduled retry count too: they are not processed yet."""
     threshold = float(settings.HEEDFUL_CATCHING_UP_SECONDS)
-    kept = _kept.get(threshold)
-    if kept and kept[0] > time.monotonic():
-        return kept[1]
-    answer = _read(threshold)
     # never longer than the threshold itself: a banner at 1 s must not show 5 s late
-    _kept[threshold] = (time.monotonic() + min(KEEP_SECONDS, threshold), answer)
-    return answer
+    return _kept.get(threshold, lambda: _read(threshold), seconds=min(KEEP_SECONDS, threshold))
 
 
-def forget() -> None:
-    _kept.clear()
+forget = _kept.forget
 
 
 def _read(threshold: float) -> Backlog | None:

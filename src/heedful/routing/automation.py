@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from heedful.conversations.models import Conversation, Message
 from heedful.core import jobs
 from heedful.core.clock import now
 from heedful.core.errors import InvalidFields, PermissionDenied
+from heedful.core.kept import Kept
 from heedful.events import names
 from heedful.routing import conf, hours
 from heedful.routing.models import AutomationRule, BusinessHours, ConversationRouting, RuleRun
@@ -41,8 +41,8 @@ ACTIONS = {"add_label": ("label",), "reply": ("text",), "assign": ("user",), "se
            "resolve": ()}
 
 _acting: contextvars.ContextVar = contextvars.ContextVar("heedful_rule_acting", default=None)
-_rules: dict[str, tuple[float, list[int]]] = {}
 CACHE_SECONDS = 5.0
+_rules: Kept[list[int]] = Kept(CACHE_SECONDS)
 
 
 def validate(event: str, conditions: list, actions: list) -> None:
@@ -78,16 +78,13 @@ def validate(event: str, conditions: list, actions: list) -> None:
 
 
 def forget_rules() -> None:
-    _rules.clear()
+    _rules.forget()
 
 
 def rules_for(event: str) -> list[int]:
     """Ids of the enabled rules for an event, in order (cached a few seconds per process)."""
-    cached = _rules.get(event)
-    if cached is None or cached[0] < time.monotonic():
-        ids = list(AutomationRule.objects.filter(event=event, enabled=True).values_list("pk", flat=True))
-        cached = _rules[event] = (time.monotonic() + CACHE_SECONDS, ids)
-    return cached[1]
+    return _rules.get(event, lambda: list(AutomationRule.objects.filter(event=event, enabled=True)
+                                          .values_list("pk", flat=True)))
 
 
 def on_event(name: str, payload: dict) -> None:

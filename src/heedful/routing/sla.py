@@ -9,10 +9,10 @@ the working time the pause took.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from heedful.core.kept import Kept
 from heedful.routing import conf, hours
 from heedful.routing.models import SlaPolicy
 
@@ -21,11 +21,8 @@ LABELS = {"first_response": "first response", "next_response": "next response", 
 
 
 KEEP_SECONDS = 5.0
-_kept: dict[str, tuple[float, Policies]] = {}
-
-
-def forget(**_) -> None:
-    _kept.clear()
+_kept = Kept(KEEP_SECONDS)
+forget = _kept.forget
 
 
 @dataclass
@@ -45,12 +42,7 @@ class Policies:
         """`load()`, kept in the process for KEEP_SECONDS: every batch of the pipeline needs
         them. A policy or calendar saved here is seen at once (`forget` on save), elsewhere
         within KEEP_SECONDS."""
-        kept = _kept.get("policies")
-        if kept is not None and kept[0] > time.monotonic():
-            return kept[1]
-        policies = cls.load()
-        _kept["policies"] = (time.monotonic() + KEEP_SECONDS, policies)
-        return policies
+        return _kept.get("policies", cls.load)
 
     def match(self, team_id, channel_id, priority) -> SlaPolicy | None:
         """The most specific policy for a conversation (null fields match all; oldest first on ties)."""

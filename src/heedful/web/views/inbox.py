@@ -16,7 +16,8 @@ from heedful.web.views.helpers import command_view, page_view
 
 
 def visible_channels(user):
-    return channels_for(user).order_by("name")
+    """The channel filter's choices: a name and an id each (no credentials to decrypt)."""
+    return channels_for(user).order_by("name").only("pk", "name")
 
 
 @page_view
